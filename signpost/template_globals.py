@@ -1,0 +1,67 @@
+"""What every template can use: crisis lines, the demo banner switch, navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from signpost.crisis import CRISIS_LINES
+from signpost.extensions import db
+
+
+def demo_data_present() -> bool:
+    """True when any listing is demo data, so every page says it is a demonstration."""
+    if "demo_present" not in g:
+        from signpost.models import Service
+
+        try:
+            g.demo_present = (
+                db.session.execute(select(Service.id).where(Service.demo).limit(1)).first()
+                is not None
+            )
+        except SQLAlchemyError:
+            # The database is away (the 503 page is rendering): err on the side of warning.
+            db.session.rollback()
+            g.demo_present = False
+    return bool(g.demo_present)
+
+
+def nav_items() -> list[dict[str, Any]]:
+    items = [
+        ("Find therapy", "patient.start", "/"),
+        ("Types of therapy", "patient.therapies", "/therapies"),
+        ("For GPs", "gp.consultation", "/gp"),
+    ]
+    return [
+        {
+            "text": text,
+            "href": url_for(endpoint),
+            "current": request.path == prefix
+            or (prefix != "/" and request.path.startswith(prefix)),
+        }
+        for text, endpoint, prefix in items
+    ]
+
+
+def header_account() -> dict[str, Any] | None:
+    if current_user.is_authenticated:
+        items = [{"text": current_user.email, "icon": True}]
+        if current_user.is_moderator:
+            items.append({"text": "Moderation", "href": url_for("admin.queue")})
+        items.append({"text": "Your listings", "href": url_for("provider.dashboard")})
+        items.append({"text": "Sign out", "href": url_for("provider.sign_out")})
+        return {"items": items}
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        crisis_lines=CRISIS_LINES,
+        demo_data_present=demo_data_present,
+        nav_items=nav_items,
+        header_account=header_account,
+    )
