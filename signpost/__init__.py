@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The one app factory. ``config`` overrides the environment (tests use it)."""
-    from signpost import auth, cli, errors, health, privacy, security, template_globals
+    from signpost import auth, cli, database, errors, health, privacy, security, template_globals
     from signpost.config import load_config
+    from signpost.directory import search_index
     from signpost.extensions import csrf, db, limiter, login_manager, migrate
 
     app = Flask(
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     }
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "signpost" / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -50,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     template_globals.init_app(app)
     health.init_app(app)
     cli.init_app(app)
+    search_index.init_app(app)
     _register_blueprints(app)
     return app
 

@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug/testing
+# Refused outside debug and testing (see load_config).
+DEV_SECRET_KEY = "dev-only-not-secret"
 
 
 class ConfigError(RuntimeError):

@@ -4,7 +4,12 @@ Plain Python: no Flask or SQLAlchemy, so it can be used from CLI tools and tests
 Build the index with ``python -m signpost.geo.index_build PATH``, then ``Geocoder(PATH)``.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from signpost.geo.geocoder import (
+    SCHEMA_VERSION,
     Geocoder,
     IndexUnavailableError,
     LocationError,
@@ -12,7 +17,6 @@ from signpost.geo.geocoder import (
     Precision,
     ResolvedLocation,
 )
-from signpost.geo.index_build import SCHEMA_VERSION, build_index
 from signpost.geo.postcodes import (
     Classified,
     PostcodeKind,
@@ -23,6 +27,9 @@ from signpost.geo.postcodes import (
     outcode_of,
     sector_of,
 )
+
+if TYPE_CHECKING:
+    from signpost.geo.index_build import build_index
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -42,3 +49,13 @@ __all__ = [
     "outcode_of",
     "sector_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported lazily so `python -m signpost.geo.index_build` does not find the module
+    # already loaded (runpy warns about that), and web workers never load the builder.
+    if name == "build_index":
+        from signpost.geo.index_build import build_index
+
+        return build_index
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

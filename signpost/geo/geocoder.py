@@ -15,11 +15,11 @@ import os
 import re
 import sqlite3
 import threading
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from signpost.geo.index_build import SCHEMA_VERSION, place_key
 from signpost.geo.postcodes import (
     PostcodeKind,
     area_of,
@@ -35,15 +35,22 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = [
+    "SCHEMA_VERSION",
     "Geocoder",
     "IndexUnavailableError",
     "LocationError",
     "LocationErrorCode",
     "Precision",
     "ResolvedLocation",
+    "place_key",
+    "place_keys",
 ]
 
 log = logging.getLogger(__name__)
+
+# Bump whenever the index layout or key normalisation changes; the geocoder refuses an index
+# whose version differs, so a stale file fails loudly instead of answering wrongly.
+SCHEMA_VERSION = "1"
 
 Precision = Literal["postcode", "sector", "outcode", "area", "place"]
 LocationErrorCode = Literal[
@@ -53,7 +60,9 @@ LocationErrorCode = Literal[
 # Keep echoed user input short so a pasted essay cannot blow up the page.
 _ECHO_MAX = 40
 # A full postcode at the end of an address: "1 Park Row, Leeds LS1 5AB".
-_TRAILING_POSTCODE_RE = re.compile(r"([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)\s*([0-9][A-Za-z]{2})\s*$")
+_TRAILING_POSTCODE_RE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)\s*([0-9][A-Za-z]{2})[\s.]*$"
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,41 @@ class ResolvedLocation:
     precision: Precision
     outcode: str | None  # for catchment checks; for places, the outcode with nearest centroid
     area: str | None  # postcode area letters ("LS")
+
+
+_APOSTROPHES_RE = re.compile(r"['\u2019\u2018`.]")
+_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
+
+
+def place_key(text: str) -> str:
+    """Normalise a place name for matching: "Stoke-on-Trent" -> "stoke on trent".
+
+    Accents are folded ("Ynys Môn" -> "ynys mon"), apostrophes and full stops vanish
+    ("King's Lynn" -> "kings lynn", "St. Helens" -> "st helens"), other punctuation is a space.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    folded = _APOSTROPHES_RE.sub("", folded)
+    return _NON_ALNUM_RE.sub(" ", folded).strip()
+
+
+def place_keys(name: str) -> set[str]:
+    """The key for *name* plus cheap spelling variants people type ("st ives"/"saint ives")."""
+    key = place_key(name)
+    if not key:
+        return set()
+    keys = {key}
+    words = key.split(" ")
+    for i, word in enumerate(words):
+        swap = {"st": "saint", "saint": "st"}.get(word)
+        if swap:
+            keys.add(" ".join([*words[:i], swap, *words[i + 1 :]]))
+    # "Kingston upon Hull" vs "Kingston on Hull": both are common.
+    if " upon " in key:
+        keys.add(key.replace(" upon ", " on "))
+    if " and " in key:
+        keys.add(key.replace(" and ", " "))
+    return keys
 
 
 class LocationError(ValueError):
@@ -111,8 +155,9 @@ def _northern_ireland() -> LocationError:
     # Code-Point Open (our postcode source) covers Great Britain only; NI place names still work.
     return LocationError(
         "northern_ireland",
-        "We cannot look up Northern Ireland postcodes yet. Enter your town instead, "
-        "for example Belfast, or look at services you can use by phone or online.",
+        "We can only look up postcodes in England, Scotland and Wales. If you live in "
+        "Northern Ireland, enter your town or city instead, for example Belfast, or look at "
+        "services you can use by phone or online.",
     )
 
 
@@ -132,7 +177,7 @@ class _ThreadState(threading.local):
 class Geocoder:
     """Look up postcodes and place names in a prebuilt index. Safe to share between threads."""
 
-    def __init__(self, index_path: Path) -> None:
+    def __init__(self, index_path: Path | str) -> None:
         self.index_path = Path(index_path)
         self._local = _ThreadState()
         self._outcodes_lock = threading.Lock()
@@ -214,16 +259,23 @@ class Geocoder:
             )
             .fetchone()
         )
-        return (row[0], row[1]) if row and row[0] is not None else None
+        return (round(row[0], 6), round(row[1], 6)) if row and row[0] is not None else None
 
     def _load_outcodes(self) -> tuple[list[str], npt.NDArray[np.float64]]:
         import numpy as np
 
         with self._outcodes_lock:
             if self._outcode_names is None or self._outcode_coords is None:
-                rows = self._conn().execute("SELECT outcode, lat, lon FROM outcodes").fetchall()
+                # Non-geographic outcodes (PO boxes, large users) are not places to be near.
+                rows = (
+                    self._conn()
+                    .execute("SELECT outcode, lat, lon FROM outcodes WHERE geographic = 1")
+                    .fetchall()
+                )
                 self._outcode_names = [r[0] for r in rows]
-                self._outcode_coords = np.array([(r[1], r[2]) for r in rows], dtype=np.float64)
+                self._outcode_coords = np.array(
+                    [(r[1], r[2]) for r in rows], dtype=np.float64
+                ).reshape(-1, 2)
             return self._outcode_names, self._outcode_coords
 
     def nearest_outcode(self, lat: float, lon: float) -> str | None:
@@ -272,11 +324,14 @@ class Geocoder:
             .execute(
                 "SELECT name FROM places WHERE key >= ? AND key < ? "
                 "GROUP BY name ORDER BY MAX(population) DESC, name LIMIT ?",
-                (key, key + "\uffff", limit),
+                (key, key + "\uffff", limit * 4),
             )
             .fetchall()
         )
-        return [r[0] for r in rows]
+        # Matches via an alternate name ("New Sarum" -> Salisbury) would look like a bug in a
+        # suggestion list, so only keep names that themselves start with what was typed.
+        names = [r[0] for r in rows if any(k.startswith(key) for k in place_keys(r[0]))]
+        return names[:limit]
 
     # -- the main entry point ----------------------------------------------------------------
 
@@ -294,13 +349,11 @@ class Geocoder:
             return found
 
         place = self._find_place(text)
-        if place is None and "," in text:
-            # "Leeds, West Yorkshire": the county is noise; try the part before the comma.
-            place = self._find_place(text.split(",", 1)[0])
         if place is not None:
             return place
 
-        # An address ending in a postcode ("1 Park Row, Leeds LS1 5AB").
+        # An address ending in a postcode ("1 Park Row, Leeds LS1 5AB"): the postcode is more
+        # precise than any town in front of it.
         m = _TRAILING_POSTCODE_RE.search(text)
         if m is not None:
             full = normalise_postcode(m.group(1) + m.group(2))
@@ -308,6 +361,12 @@ class Geocoder:
                 found = self._resolve_postcode_like(full)
                 if found is not None:
                     return found
+
+        if "," in text:
+            # "Leeds, West Yorkshire": the county is noise; try the part before the comma.
+            place = self._find_place(text.split(",", 1)[0])
+            if place is not None:
+                return place
 
         if looks_like_postcode_attempt(text):
             raise _invalid(text)

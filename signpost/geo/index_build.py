@@ -18,34 +18,22 @@ import gzip
 import importlib.metadata
 import importlib.util
 import os
-import re
 import sqlite3
 import sys
 import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from signpost.geo.geocoder import SCHEMA_VERSION, place_key, place_keys
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "area_files",
-    "build_index",
-    "codepoint_csv_dir",
-    "main",
-    "place_key",
-    "place_keys",
-]
-
-# Bump whenever the table layout or key normalisation changes; the geocoder refuses an index
-# whose version differs, so a stale file fails loudly instead of answering wrongly.
-SCHEMA_VERSION = "1"
+__all__ = ["area_files", "build_index", "codepoint_csv_dir", "main"]
 
 # Code-Point Open quality 90 = "no coordinates" (easting/northing are 0).
 _NO_COORDS_QUALITY = "90"
@@ -55,7 +43,7 @@ CREATE TABLE postcodes (pc TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NUL
 CREATE TABLE sectors (sector TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL,
                       n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE outcodes (outcode TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL,
-                       n INTEGER NOT NULL) WITHOUT ROWID;
+                       n INTEGER NOT NULL, geographic INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE areas (area TEXT PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL,
                     n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE places (key TEXT NOT NULL, name TEXT NOT NULL, lat REAL NOT NULL,
@@ -68,42 +56,8 @@ _NATIONS = {"ENG": "ENG", "SCT": "SCT", "WLS": "WLS", "NIR": "NI"}
 
 
 # ---------------------------------------------------------------------------------------------
-# Place-name keys (shared with the geocoder, so build and lookup normalise identically)
+# Place names (keys are normalised by geocoder.place_key, so build and lookup agree)
 # ---------------------------------------------------------------------------------------------
-
-_APOSTROPHES_RE = re.compile(r"['\u2019\u2018`.]")
-_NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
-
-
-def place_key(text: str) -> str:
-    """Normalise a place name for matching: "Stoke-on-Trent" -> "stoke on trent".
-
-    Accents are folded ("Ynys Môn" -> "ynys mon"), apostrophes and full stops vanish
-    ("King's Lynn" -> "kings lynn", "St. Helens" -> "st helens"), other punctuation is a space.
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    folded = _APOSTROPHES_RE.sub("", folded)
-    return _NON_ALNUM_RE.sub(" ", folded).strip()
-
-
-def place_keys(name: str) -> set[str]:
-    """The key for *name* plus cheap spelling variants people type ("st ives"/"saint ives")."""
-    key = place_key(name)
-    if not key:
-        return set()
-    keys = {key}
-    words = key.split(" ")
-    for i, word in enumerate(words):
-        swap = {"st": "saint", "saint": "st"}.get(word)
-        if swap:
-            keys.add(" ".join([*words[:i], swap, *words[i + 1 :]]))
-    # "Kingston upon Hull" vs "Kingston on Hull": both are common.
-    if " upon " in key:
-        keys.add(key.replace(" upon ", " on "))
-    if " and " in key:
-        keys.add(key.replace(" and ", " "))
-    return keys
 
 
 def _useful_alias(alias: str) -> bool:
@@ -296,6 +250,7 @@ def build_index(path: Path, progress: Callable[[int], None] | None = None) -> di
             conn.executescript(_SCHEMA)
 
             sectors, outcodes, areas = _Centroids(), _Centroids(), _Centroids()
+            points: dict[str, int] = {}
             n_postcodes = 0
             for done, file in enumerate(files, start=1):
                 pcs, eastings, northings = _read_area(file)
@@ -320,11 +275,17 @@ def build_index(path: Path, progress: Callable[[int], None] | None = None) -> di
                     sectors.add(sector_labels, lat, lon)
                     outcodes.add(outcode_labels, lat, lon)
                     areas.add(area_labels, lat, lon)
+                    _count_points(points, outcode_labels, east, north)
                 if progress is not None:
                     progress(done)
 
             conn.executemany("INSERT INTO sectors VALUES (?, ?, ?, ?)", sectors.rows())
-            conn.executemany("INSERT INTO outcodes VALUES (?, ?, ?, ?)", outcodes.rows())
+            outcode_rows = list(outcodes.rows())
+            geographic = _geographic_outcodes(outcode_rows, points)
+            conn.executemany(
+                "INSERT INTO outcodes VALUES (?, ?, ?, ?, ?)",
+                [(*row, int(geo)) for row, geo in zip(outcode_rows, geographic, strict=True)],
+            )
             conn.executemany("INSERT INTO areas VALUES (?, ?, ?, ?)", areas.rows())
 
             place_rows, geonames_version = _place_rows()
@@ -335,6 +296,7 @@ def build_index(path: Path, progress: Callable[[int], None] | None = None) -> di
                 "postcodes": n_postcodes,
                 "sectors": len(sectors.sums),
                 "outcodes": len(outcodes.sums),
+                "geographic_outcodes": sum(geographic),
                 "areas": len(areas.sums),
                 "places": len(place_rows),
                 "place_names": len({r[1:4] for r in place_rows}),
@@ -368,6 +330,62 @@ def build_index(path: Path, progress: Callable[[int], None] | None = None) -> di
     return counts
 
 
+def _count_points(
+    points: dict[str, int],
+    labels: npt.NDArray[Any],
+    east: npt.NDArray[np.float64],
+    north: npt.NDArray[np.float64],
+) -> None:
+    """Add the number of distinct coordinates per outcode to *points* (vectorised)."""
+    import numpy as np
+
+    uniq, inverse = np.unique(labels, return_inverse=True)
+    # Pack (outcode index, easting, northing) into one int64: BNG metres fit in 21 bits each.
+    packed = (
+        (inverse.astype(np.int64) << 42) | (east.astype(np.int64) << 21) | north.astype(np.int64)
+    )
+    per_outcode = np.bincount(np.unique(packed) >> 42, minlength=len(uniq))
+    for label, count in zip(uniq.tolist(), per_outcode.tolist(), strict=True):
+        points[label] = points.get(label, 0) + count
+
+
+# Thresholds for spotting non-geographic outcodes; see _geographic_outcodes.
+_FEW_POINTS = 50
+_SHARED_POINTS_RATIO = 0.35
+_SMALL_OUTCODE = 20
+_NEAR_KM = 3.0
+_KM_PER_DEGREE = 111.2
+
+
+def _geographic_outcodes(
+    rows: list[tuple[str, float, float, int]], points: dict[str, int]
+) -> list[bool]:
+    """Flag outcodes that cover a patch of ground, as opposed to PO boxes and large users.
+
+    Non-geographic outcodes (BN50, CF95, W1A, M60...) put many postcodes on one building, so
+    their centroids sit inside a real district and would win nearest-outcode searches for
+    town names ("Cardiff" -> CF95). Signs: few distinct points shared by many postcodes, or a
+    tiny outcode within a few km of a real one. Small remote outcodes (islands, glens) stay.
+    """
+    import numpy as np
+
+    flags = []
+    for outcode, _lat, _lon, n in rows:
+        pts = points.get(outcode, n)
+        flags.append(not (pts < _FEW_POINTS and pts / n < _SHARED_POINTS_RATIO))
+    coords = np.array([(r[1], r[2]) for r in rows], dtype=np.float64).reshape(-1, 2)
+    counts = np.array([r[3] for r in rows], dtype=np.int64)
+    big = coords[np.asarray(flags, dtype=bool) & (counts >= _SMALL_OUTCODE)]
+    for i, (_outcode, lat, lon, n) in enumerate(rows):
+        if not flags[i] or n >= _SMALL_OUTCODE or big.size == 0:
+            continue
+        dlat = big[:, 0] - lat
+        dlon = (big[:, 1] - lon) * np.cos(np.radians(lat))
+        nearest_km = float(np.sqrt(np.min(dlat * dlat + dlon * dlon))) * _KM_PER_DEGREE
+        flags[i] = nearest_km > _NEAR_KM
+    return flags
+
+
 def _area_letters(outcode: str) -> str:
     return outcode[:2] if outcode[1].isalpha() else outcode[:1]
 
@@ -383,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Build Signpost's offline postcode and place index (SQLite).",
     )
     parser.add_argument(
-        "path", type=Path, help="where to write the index, e.g. instance/geo.sqlite"
+        "path", type=Path, help="where to write the index, e.g. instance/postcodes.sqlite"
     )
     parser.add_argument("--quiet", action="store_true", help="print nothing on success")
     args = parser.parse_args(argv)

@@ -141,9 +141,7 @@ class Service(db.Model):
     areas: Mapped[list[ServiceArea]] = relationship(
         cascade="all, delete-orphan", order_by="ServiceArea.value"
     )
-    waits: Mapped[list[Wait]] = relationship(
-        cascade="all, delete-orphan", order_by="Wait.modality"
-    )
+    waits: Mapped[list[Wait]] = relationship(cascade="all, delete-orphan", order_by="Wait.modality")
     last_verified_by: Mapped[User | None] = relationship()
 
     # Convenience views over the link tables, used by forms, export and the directory index.

@@ -62,7 +62,7 @@ class ChangeRequest(db.Model):
 
 
 class ProblemReport(db.Model):
-    """"Report a problem with this listing": reaches the organisation and moderators."""
+    """ "Report a problem with this listing": reaches the organisation and moderators."""
 
     __tablename__ = "problem_reports"
 

@@ -1,20 +1,115 @@
-"""Patient pages: start, search results, service pages, therapy explainers."""
+"""Patient pages: start, search results, service pages and therapy explainers.
+
+Views only parse input, call the search or directory, and render. Nothing about a
+search is stored: the query lives in the URL so it can be shared.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date
+
+from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import selectinload
+
+from signpost.directory.loading import PUBLIC_STATUSES
+from signpost.extensions import db
+from signpost.models import Organization, Service, ServiceAtLocation
+from signpost.nice import get_nice
+from signpost.search import presenters
+from signpost.search.params import SearchInputError, parse_search
+from signpost.search.service import run_search
+from signpost.vocab import get_vocabularies
 
 bp = Blueprint("patient", __name__)
 
 
+def _form_context(errors: tuple = ()) -> dict[str, object]:
+    vocab = get_vocabularies()
+    return {
+        "vocab": vocab,
+        "values": request.args,
+        "field_errors": list(errors),
+        "errors": {e.field: e.message for e in errors},
+        "languages": presenters.LANGUAGES,
+        "communities": presenters.COMMUNITIES,
+        "has_preferences": presenters.has_preferences(request.args),
+    }
+
+
 @bp.get("/")
 def start() -> str:
-    return render_template("patient/start.html")
+    return render_template("patient/start.html", **_form_context())
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    vocab = get_vocabularies()
+    try:
+        params = parse_search(
+            request.args,
+            modalities=vocab.modalities,
+            needs=vocab.needs,
+            languages=presenters.LANGUAGES,
+        )
+        found = run_search(params)
+    except SearchInputError as error:
+        return render_template("patient/start.html", **_form_context(error.errors)), 400
+    return render_template(
+        "patient/search.html",
+        found=found,
+        view=presenters.present(found, today=date.today()),
+        **_form_context(),
+    )
+
+
+@bp.get("/services/<service_id>")
+def service(service_id: str) -> str:
+    record = db.session.execute(
+        db.select(Service)
+        .join(Organization)
+        .where(
+            Service.id == service_id,
+            Service.status.in_(PUBLIC_STATUSES),
+            Organization.moderation == "approved",
+        )
+        .options(
+            selectinload(Service.service_locations).selectinload(ServiceAtLocation.location),
+            selectinload(Service.waits),
+            selectinload(Service.areas),
+            selectinload(Service.modality_links),
+            selectinload(Service.need_links),
+            selectinload(Service.tags),
+        )
+    ).scalar_one_or_none()
+    if record is None:
+        abort(404)
+    return render_template(
+        "patient/service.html",
+        service=record,
+        view=presenters.present_service(record, today=date.today()),
+        vocab=get_vocabularies(),
+        back_query=request.args.get("from", ""),
+    )
 
 
 @bp.get("/therapies")
 def therapies() -> str:
-    return render_template("patient/therapies.html")
+    return render_template("patient/therapies.html", vocab=get_vocabularies())
+
+
+@bp.get("/therapies/<slug>")
+def therapy(slug: str) -> str:
+    vocab = get_vocabularies()
+    modality = vocab.modalities.get(slug)
+    if modality is None:
+        abort(404)
+    return render_template(
+        "patient/therapy.html",
+        modality=modality,
+        vocab=vocab,
+        nice_uses=get_nice().needs_for_modality(slug),
+    )
 
 
 @bp.get("/privacy")

@@ -1,0 +1,251 @@
+"""Turn what the matcher knows about one result into reasons a person can read."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from signpost.matcher import rules as r
+from signpost.matcher.query import MatchQuery
+from signpost.matcher.records import ServiceRecord
+from signpost.matcher.results import ChoicePanelRow, Reason
+from signpost.matcher.scoring import ScoringRules
+from signpost.matcher.texts import (
+    NO_GUIDANCE_TEXT,
+    ages_ago,
+    community_label,
+    format_gbp,
+    format_km,
+    join_words,
+    long_date,
+    modality_label,
+    need_context,
+    plural,
+    remote_phrase,
+)
+
+if TYPE_CHECKING:
+    from signpost.nice import NiceAdvice, NiceOption
+
+
+def nice_reasons(option: NiceOption | None, advice: NiceAdvice) -> list[Reason]:
+    if not advice.has_guidance:
+        return [Reason("no_nice_guidance", advice.message or NO_GUIDANCE_TEXT)]
+    context = need_context(advice.need, advice.severity)
+    if option is None:
+        return [Reason("nice_not_listed", f"Not one of the therapies NICE lists for {context}")]
+    source = f" ({option.guideline})" if option.guideline else ""
+    texts = {
+        "first-line": ("nice_first_line", f"NICE first-line option for {context}{source}"),
+        "option": ("nice_option", f"NICE option for {context}{source}"),
+        "alternative": (
+            "nice_alternative",
+            f"NICE alternative for {context} if the first options do not suit{source}",
+        ),
+        "subgroup": ("nice_subgroup", f"NICE option for some people with {context}{source}"),
+        "symptom-support": (
+            "nice_symptom_support",
+            f"NICE: may help manage symptoms of {context}, not a cure{source}",
+        ),
+        "not-recommended": (
+            "nice_not_recommended",
+            f"NICE does not recommend {option.label} for {context}{source}",
+        ),
+    }
+    code, text = texts.get(
+        option.status, ("nice_listed", f"In NICE guidance for {context}{source}")
+    )
+    reasons = [Reason(code, text)]
+    if not option.verified:
+        reasons.append(Reason("nice_under_review", "NICE lists this under review"))
+    return reasons
+
+
+def preference_reasons(
+    record: ServiceRecord, query: MatchQuery, rules: ScoringRules
+) -> list[Reason]:
+    reasons = []
+    named = r.named_matches(record, query)
+    if named:
+        therapies = join_words([modality_label(slug) for slug in named])
+        reasons.append(Reason("preference_modality", f"Offers {therapies}, which you asked for"))
+    if query.relational and r.offers_relational(record):
+        reasons.append(Reason("preference_relational", "A relational therapy, as you asked"))
+    if query.community and r.serves_community(record, query.community):
+        label = community_label(query.community)
+        reasons.append(Reason("preference_community", f"Has a focus on {label}, as you asked"))
+    return reasons
+
+
+def access_reasons(
+    record: ServiceRecord,
+    query: MatchQuery,
+    *,
+    distance_km: float | None,
+    beyond_radius: bool,
+    remote_credit: bool,
+) -> list[Reason]:
+    reasons = []
+    if distance_km is not None and beyond_radius:
+        reasons.append(Reason("further_away", f"Further away: {format_km(distance_km)}"))
+    elif distance_km is not None:
+        reasons.append(Reason("distance", f"{format_km(distance_km)} away"))
+    if remote_credit:
+        phrase = remote_phrase(r.remote_modes(record, query))
+        prefix = "Available" if distance_km is None else "Also available"
+        reasons.append(Reason("remote", f"{prefix} {phrase}"))
+    routes = record.referral_routes
+    if "self-referral" in routes:
+        reasons.append(Reason("self_referral", "You can refer yourself"))
+    if "gp-referral" in routes:
+        reasons.append(Reason("gp_referral", "Your GP can refer you"))
+    if "school-referral" in routes:
+        reasons.append(Reason("school_referral", "Your school can refer you"))
+    if "professional-referral" in routes and not routes & {"self-referral", "gp-referral"}:
+        reasons.append(
+            Reason("professional_referral", "Needs a referral from a health or care professional")
+        )
+    return reasons
+
+
+def cost_reason(record: ServiceRecord, rules: ScoringRules) -> Reason:
+    if record.cost_type == "free":
+        return Reason("cost_free", "Free")
+    if record.cost_type == "donation":
+        return Reason("cost_donation", "Free, donations welcome")
+    low, high = record.cost_min_gbp, record.cost_max_gbp
+    price = r.effective_price(record)
+    code = "cost_low" if price is not None and price <= rules.cost_low_gbp else "cost_paid"
+    if record.cost_type == "sliding-scale":
+        if low is not None and high is not None and high > low:
+            text = f"{format_gbp(low)} to {format_gbp(high)} a session (sliding scale)"
+        elif price is not None:
+            text = f"From {format_gbp(price)} a session (sliding scale)"
+        else:
+            text = "Sliding scale: ask about the cost"
+    elif price is not None:
+        text = f"{format_gbp(price)} a session"
+    else:
+        return Reason("cost_unknown", "Ask about the cost")
+    return Reason(code, text)
+
+
+def wait_reason(record: ServiceRecord, rules: ScoringRules) -> Reason:
+    weeks, stage, wait = r.wait_figure(record)
+    if weeks is None or wait is None:
+        return Reason("wait_unknown", "Wait time not known")
+    checked = f", checked {long_date(wait.as_of)}" if wait.as_of else ""
+    if stage == "start":
+        what = "to start" if weeks > 0 else ""
+    else:
+        what = "for a first assessment"
+    if weeks <= 0:
+        text = f"No wait {what or 'to start'}{checked}"
+    else:
+        text = f"Wait about {plural(weeks, 'week', 'weeks')} {what}{checked}"
+    if weeks <= rules.wait_short_weeks:
+        code = "wait_short"
+    elif weeks >= rules.wait_long_weeks:
+        code = "wait_long"
+    else:
+        code = "wait"
+    return Reason(code, text)
+
+
+def capacity_reason(record: ServiceRecord) -> Reason | None:
+    if record.capacity == "accepting":
+        return Reason("capacity_accepting", "Taking new referrals")
+    if record.capacity == "waitlist":
+        return Reason("capacity_waitlist", "Waiting list open")
+    if record.capacity == "closed":
+        return Reason("capacity_closed", "Not taking new referrals at the moment")
+    return None
+
+
+def build_reasons(
+    record: ServiceRecord,
+    query: MatchQuery,
+    advice: NiceAdvice,
+    rules: ScoringRules,
+    *,
+    nice_option: NiceOption | None,
+    distance_km: float | None,
+    beyond_radius: bool,
+    remote_credit: bool,
+) -> tuple[Reason, ...]:
+    """Reasons in a fixed order: NICE fit, preference, fit, access, cost, wait, status."""
+    reasons = nice_reasons(nice_option, advice)
+    reasons += preference_reasons(record, query)
+    if r.is_specialist(record, query.need, rules):
+        reasons.append(Reason("specialist", f"Specialises in {need_context(query.need, '')}"))
+    reasons += access_reasons(
+        record,
+        query,
+        distance_km=distance_km,
+        beyond_radius=beyond_radius,
+        remote_credit=remote_credit,
+    )
+    reasons.append(cost_reason(record, rules))
+    reasons.append(wait_reason(record, rules))
+    capacity = capacity_reason(record)
+    if capacity is not None:
+        reasons.append(capacity)
+    days = r.days_since_verified(record, query)
+    if days is not None and days > query.flag_after_days:
+        reasons.append(Reason("stale_flag", f"Details checked {ages_ago(days)}"))
+    return tuple(reasons)
+
+
+def panel_text(
+    *,
+    in_reach: int,
+    remote: int,
+    nearest_km: float | None,
+    paid_only: bool,
+    radius_km: float,
+    nearest_beyond_km: float | None,
+) -> str:
+    if in_reach == 0 and remote == 0:
+        if nearest_beyond_km is not None:
+            return f"Not available near you; nearest {format_km(nearest_beyond_km)} away"
+        return "Not available near you"
+    remote_part = f"{remote} by video, phone or online"
+    if in_reach == 0:
+        text = f"Only available remotely: {remote_part}"
+        return f"{text}, all paid" if paid_only else text
+    text = f"{plural(in_reach, 'service', 'services')} within {radius_km:g} km"
+    if nearest_km is not None:
+        text += f", nearest {format_km(nearest_km)}"
+    if remote:
+        text += f"; {remote_part}"
+    return f"Only paid options near you: {text}" if paid_only else text
+
+
+def make_panel_row(
+    option: NiceOption,
+    *,
+    in_reach: int,
+    remote: int,
+    nearest_km: float | None,
+    paid_only: bool,
+    radius_km: float,
+    nearest_beyond_km: float | None,
+) -> ChoicePanelRow:
+    available = in_reach + remote > 0
+    return ChoicePanelRow(
+        option=option,
+        in_reach_count=in_reach,
+        remote_count=remote,
+        nearest_km=nearest_km,
+        remote_only=in_reach == 0 and remote > 0,
+        paid_only=available and paid_only,
+        available=available,
+        text=panel_text(
+            in_reach=in_reach,
+            remote=remote,
+            nearest_km=nearest_km,
+            paid_only=available and paid_only,
+            radius_km=radius_km,
+            nearest_beyond_km=None if available else nearest_beyond_km,
+        ),
+        nearest_beyond_km=None if available else nearest_beyond_km,
+    )

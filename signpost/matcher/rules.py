@@ -1,0 +1,281 @@
+"""The matcher's rules for one service at a time.
+
+The fast path (``index``/``engine``) applies the same rules to numpy arrays; the naive path and
+the reason texts use these functions directly, and the tests check the two agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from signpost.matcher.query import REMOTE_MODES, MatchQuery
+from signpost.matcher.records import ServiceRecord, Wait
+from signpost.matcher.scoring import ScoringRules
+from signpost.vocab import get_vocabularies
+
+if TYPE_CHECKING:
+    from signpost.nice import NiceOption
+
+# geopy's mean Earth radius, so the fast haversine and geopy's great_circle agree.
+EARTH_RADIUS_KM = 6371.009
+FREE_COSTS = frozenset({"free", "donation"})
+PAID_COSTS = frozenset({"sliding-scale", "fixed"})
+ENGLISH = frozenset({"english", "en", "eng"})
+NOT_SURE = "not-sure"
+
+
+def quantise(value: float) -> float:
+    """Round to 3 decimals the same way in Python and numpy.
+
+    Distances are compared and scored after this, so the fast haversine and geopy's formula,
+    which differ in the last bits, give identical rankings.
+    """
+    return math.floor(value * 1000.0 + 0.5) / 1000.0
+
+
+def service_delivery(record: ServiceRecord) -> frozenset[str]:
+    # A listing without delivery modes is taken to be in person, the conservative reading.
+    return record.delivery or frozenset({"in-person"})
+
+
+def is_free(record: ServiceRecord) -> bool:
+    return record.cost_type in FREE_COSTS
+
+
+def is_paid(record: ServiceRecord) -> bool:
+    return not is_free(record)
+
+
+def effective_price(record: ServiceRecord) -> float | None:
+    """The lowest price a session can cost, or None when unknown."""
+    if is_free(record):
+        return 0.0
+    if record.cost_min_gbp is not None:
+        return float(record.cost_min_gbp)
+    if record.cost_max_gbp is not None:
+        return float(record.cost_max_gbp)
+    return None
+
+
+def within_cost_cap(record: ServiceRecord, max_cost: float | None) -> bool:
+    if max_cost is None or is_free(record):
+        return True
+    if max_cost == 0:
+        return False
+    price = effective_price(record)
+    return price is not None and price <= max_cost
+
+
+def need_ok(record: ServiceRecord, need: str) -> bool:
+    return need == NOT_SURE or need in record.needs
+
+
+def age_ok(record: ServiceRecord, age: int | None) -> bool:
+    if age is None:
+        return True
+    if record.minimum_age is not None and age < record.minimum_age:
+        return False
+    return record.maximum_age is None or age <= record.maximum_age
+
+
+def language_ok(record: ServiceRecord, language: str | None) -> bool:
+    if language is None:
+        return True
+    spoken = {lang.strip().lower() for lang in record.languages}
+    if language in ENGLISH:
+        # A listing that names no language is taken to work in English.
+        return not spoken or bool(spoken & ENGLISH)
+    return language in spoken
+
+
+def days_since_verified(record: ServiceRecord, query: MatchQuery) -> int | None:
+    if record.last_verified is None:
+        return None
+    return max(0, query.today.toordinal() - record.last_verified.toordinal())
+
+
+def is_stale(record: ServiceRecord, query: MatchQuery) -> bool:
+    days = days_since_verified(record, query)
+    return days is None or days > query.stale_after_days
+
+
+def passes_static_filters(record: ServiceRecord, query: MatchQuery) -> bool:
+    """Every hard filter that does not depend on where the person is."""
+    return (
+        need_ok(record, query.need)
+        and age_ok(record, query.age)
+        and within_cost_cap(record, query.max_cost)
+        and (not query.self_referral or "self-referral" in record.referral_routes)
+        and language_ok(record, query.language)
+        and (query.include_closed or record.capacity != "closed")
+        and not is_stale(record, query)
+    )
+
+
+def catchment_restricted(record: ServiceRecord) -> bool:
+    return not record.catchment_national and (
+        bool(record.catchment_areas) or record.catchment_radius_km is not None
+    )
+
+
+def covers_explicitly(record: ServiceRecord, query: MatchQuery, nearest_km: float | None) -> bool:
+    """The service says it serves where the person is (needed to reach them remotely)."""
+    if record.catchment_national:
+        return True
+    areas = {code.strip().upper().replace(" ", "") for code in record.catchment_areas}
+    if (query.outcode and query.outcode in areas) or (query.area and query.area in areas):
+        return True
+    radius = record.catchment_radius_km
+    return radius is not None and nearest_km is not None and nearest_km <= radius
+
+
+def catchment_ok(record: ServiceRecord, query: MatchQuery, nearest_km: float | None) -> bool:
+    return not catchment_restricted(record) or covers_explicitly(record, query, nearest_km)
+
+
+def remote_modes(record: ServiceRecord, query: MatchQuery) -> frozenset[str]:
+    """Remote modes the service offers that the person would use."""
+    return service_delivery(record) & REMOTE_MODES & query.accepted_remote_modes
+
+
+def in_person_ok(record: ServiceRecord, query: MatchQuery) -> bool:
+    return query.accepts_in_person and "in-person" in service_delivery(record)
+
+
+def delivery_ok(record: ServiceRecord, query: MatchQuery) -> bool:
+    return not query.delivery or bool(service_delivery(record) & frozenset(query.delivery))
+
+
+def modality_satisfies(service_modality: str, target: str, age: int | None) -> bool:
+    """A service's therapy counts as the one NICE (or the person) named."""
+    if service_modality == target:
+        return True
+    from signpost.nice import satisfies
+
+    return satisfies(service_modality, target, age)
+
+
+def offers_option(option: NiceOption, record: ServiceRecord, age: int | None) -> bool:
+    if option.format and option.format not in record.formats:
+        return False
+    return any(modality_satisfies(m, option.modality, age) for m in record.modalities)
+
+
+def option_points(option: NiceOption, rules: ScoringRules) -> float:
+    points = rules.points_for_status(option.status)
+    if points > 0 and option.order is not None and option.order > 1:
+        points -= min(rules.order_max_penalty, rules.order_step * (option.order - 1))
+    return points
+
+
+def option_priority(options: Sequence[NiceOption], rules: ScoringRules) -> tuple[int, ...]:
+    """Indexes of the options, best first: the one a service is credited with is the first it
+    offers. Ties keep the advice's own order."""
+    return tuple(sorted(range(len(options)), key=lambda i: (-option_points(options[i], rules), i)))
+
+
+def best_option_index(
+    options: Sequence[NiceOption],
+    priority: Sequence[int],
+    record: ServiceRecord,
+    age: int | None,
+) -> int | None:
+    for index in priority:
+        if offers_option(options[index], record, age):
+            return index
+    return None
+
+
+def named_matches(record: ServiceRecord, query: MatchQuery) -> tuple[str, ...]:
+    """The therapies the person named that this service offers (or offers a form of)."""
+    return tuple(
+        named
+        for named in query.modalities
+        if any(modality_satisfies(m, named, query.age) for m in record.modalities)
+    )
+
+
+@lru_cache(maxsize=1)
+def relational_modalities() -> frozenset[str]:
+    """Therapies where the relationship is a main route of change (vocabularies.yaml)."""
+    modalities = get_vocabularies().modalities
+    return frozenset(slug for slug, modality in modalities.items() if modality.relational)
+
+
+def offers_relational(record: ServiceRecord) -> bool:
+    return not record.modalities.isdisjoint(relational_modalities())
+
+
+def serves_community(record: ServiceRecord, community: str | None) -> bool:
+    if community is None:
+        return False
+    return community in {name.strip().lower() for name in record.communities}
+
+
+def is_specialist(record: ServiceRecord, need: str, rules: ScoringRules) -> bool:
+    return (
+        need != NOT_SURE
+        and need in record.needs
+        and len(record.needs) <= rules.specialist_max_needs
+    )
+
+
+def wait_figure(record: ServiceRecord) -> tuple[int | None, str, Wait | None]:
+    """Weeks to wait, what they are a wait for ("start" or "assessment"), and the wait."""
+    wait = record.overall_wait()
+    if wait is None:
+        return None, "", None
+    if wait.treatment_weeks is not None:
+        return wait.treatment_weeks, "start", wait
+    if wait.assessment_weeks is not None:
+        return wait.assessment_weeks, "assessment", wait
+    return None, "", wait
+
+
+def wait_points(record: ServiceRecord, rules: ScoringRules) -> float:
+    weeks, _, _ = wait_figure(record)
+    if weeks is None:
+        return rules.wait_unknown_points
+    span = rules.wait_long_weeks - rules.wait_short_weeks
+    return rules.wait_weight * min(max((rules.wait_long_weeks - weeks) / span, 0.0), 1.0)
+
+
+def cost_points(record: ServiceRecord, rules: ScoringRules) -> float:
+    price = effective_price(record)
+    if price is None:
+        return rules.cost_unknown_points
+    reference = rules.cost_reference_gbp
+    return rules.cost_weight * min(max((reference - price) / reference, 0.0), 1.0)
+
+
+def capacity_points(record: ServiceRecord, rules: ScoringRules) -> float:
+    if record.capacity == "accepting":
+        return rules.capacity_accepting
+    if record.capacity == "waitlist":
+        return rules.capacity_waitlist
+    return rules.capacity_closed
+
+
+def specialist_points(record: ServiceRecord, rules: ScoringRules) -> float:
+    """Fit points before knowing the need: the need filter guarantees it is listed."""
+    return rules.specialist if len(record.needs) <= rules.specialist_max_needs else 0.0
+
+
+def freshness_points(days: int, query: MatchQuery, rules: ScoringRules) -> float:
+    span = query.stale_after_days - rules.fresh_days
+    if span <= 0:
+        return rules.freshness_weight
+    return rules.freshness_weight * min(max((query.stale_after_days - days) / span, 0.0), 1.0)
+
+
+def distance_points(distance_km: float, rules: ScoringRules) -> float:
+    return rules.distance_weight * rules.distance_scale_km / (rules.distance_scale_km + distance_km)
+
+
+def widen_radii(query: MatchQuery, rules: ScoringRules) -> tuple[float, ...]:
+    """Radius x2, then the widest search, never narrower than asked."""
+    steps = sorted({min(query.radius_km * 2, rules.widen_max_km), rules.widen_max_km})
+    return tuple(step for step in steps if step > query.radius_km)

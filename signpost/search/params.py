@@ -1,0 +1,261 @@
+"""Parse and check what a person asked for, from a query string.
+
+Pages and the API share this, so a bad value gets the same plain-English message in an
+NHS error summary and in the API's error shape. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from signpost import slugs
+
+MAX_AGE = 120
+RADIUS_RANGE_KM = (1.0, 200.0)
+DEFAULT_RADIUS_KM = 25.0
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+TRUE = {"1", "true", "yes", "on", "y"}
+FALSE = {"0", "false", "no", "off", "n", ""}
+
+
+class QueryArgs(Protocol):
+    """What we need of werkzeug's MultiDict (also satisfied by a test double)."""
+
+    def get(self, key: str, default: str | None = None) -> str | None: ...
+    def getlist(self, key: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    location: str
+    need: str
+    age: int | None = None
+    severity: str = "unsure"
+    modalities: tuple[str, ...] = ()
+    relational: bool = False
+    delivery: tuple[str, ...] = ()
+    max_cost: float | None = None
+    self_referral: bool = False
+    language: str | None = None
+    community: str | None = None
+    radius_km: float = DEFAULT_RADIUS_KM
+    limit: int = DEFAULT_LIMIT
+    services: tuple[str, ...] = field(default=())  # GP handout: the ticked services
+
+    def to_query(self) -> list[tuple[str, str]]:
+        """The canonical query string pairs, for shareable links and the QR code."""
+        pairs = [("location", self.location), ("need", self.need)]
+        if self.age is not None:
+            pairs.append(("age", str(self.age)))
+        if self.severity != "unsure":
+            pairs.append(("severity", self.severity))
+        pairs += [("modality", m) for m in self.modalities]
+        if self.relational:
+            pairs.append(("relational", "true"))
+        pairs += [("delivery", d) for d in self.delivery]
+        if self.max_cost is not None:
+            pairs.append(("max_cost", f"{self.max_cost:g}"))
+        if self.self_referral:
+            pairs.append(("self_referral", "true"))
+        if self.language:
+            pairs.append(("language", self.language))
+        if self.community:
+            pairs.append(("community", self.community))
+        if self.radius_km != DEFAULT_RADIUS_KM:
+            pairs.append(("radius_km", f"{self.radius_km:g}"))
+        if self.limit != DEFAULT_LIMIT:
+            pairs.append(("limit", str(self.limit)))
+        return pairs
+
+    def to_json(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "location": self.location,
+            "need": self.need,
+            "severity": self.severity,
+            "modality": list(self.modalities),
+            "relational": self.relational,
+            "delivery": list(self.delivery),
+            "self_referral": self.self_referral,
+            "radius_km": self.radius_km,
+            "limit": self.limit,
+        }
+        for key, value in (
+            ("age", self.age),
+            ("max_cost", self.max_cost),
+            ("language", self.language),
+            ("community", self.community),
+        ):
+            if value is not None:
+                body[key] = value
+        return body
+
+
+class SearchInputError(ValueError):
+    def __init__(self, errors: Sequence[FieldError]):
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = tuple(errors)
+
+
+def _clean(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def _bool(args: QueryArgs, name: str, errors: list[FieldError]) -> bool:
+    raw = _clean(args.get(name)).lower()
+    if raw in TRUE:
+        return True
+    if raw in FALSE:
+        return False
+    errors.append(
+        FieldError(name, f"invalid_{name}", f"Choose yes or no for {name.replace('_', ' ')}")
+    )
+    return False
+
+
+def _number(raw: str) -> float | None:
+    try:
+        value = float(raw)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_search(
+    args: QueryArgs,
+    *,
+    modalities: Mapping[str, object],
+    needs: Mapping[str, object],
+    languages: Sequence[str] = (),
+) -> SearchParams:
+    """Check every field and return the parameters, or raise SearchInputError listing
+    every problem (not just the first), in form order."""
+    errors: list[FieldError] = []
+
+    location = _clean(args.get("location"))[:100]
+    if not location:
+        errors.append(
+            FieldError(
+                "location", "missing_location", "Enter a postcode, part of a postcode or a town"
+            )
+        )
+
+    need = _clean(args.get("need")).lower()
+    if not need:
+        errors.append(FieldError("need", "missing_need", "Select what you would like help with"))
+    elif need not in needs:
+        errors.append(
+            FieldError("need", "unknown_need", "Select what you would like help with from the list")
+        )
+
+    age: int | None = None
+    raw_age = _clean(args.get("age"))
+    if raw_age:
+        if not raw_age.isdigit():
+            errors.append(FieldError("age", "invalid_age", "Age must be a whole number, like 34"))
+        elif not 0 <= int(raw_age) <= MAX_AGE:
+            errors.append(
+                FieldError("age", "age_out_of_range", f"Age must be between 0 and {MAX_AGE}")
+            )
+        else:
+            age = int(raw_age)
+
+    severity = _clean(args.get("severity")).lower() or "unsure"
+    if severity not in slugs.SEVERITIES:
+        errors.append(
+            FieldError("severity", "invalid_severity", "Select how much it is affecting daily life")
+        )
+        severity = "unsure"
+
+    chosen_modalities = tuple(
+        sorted({_clean(m).lower() for m in args.getlist("modality") if _clean(m)})
+    )
+    unknown = [m for m in chosen_modalities if m not in modalities]
+    if unknown:
+        errors.append(FieldError("modality", "unknown_modality", "Select a therapy from the list"))
+
+    delivery = tuple(sorted({_clean(d).lower() for d in args.getlist("delivery") if _clean(d)}))
+    if any(d not in slugs.DELIVERY for d in delivery):
+        errors.append(
+            FieldError("delivery", "unknown_delivery", "Select in person, video, phone or online")
+        )
+
+    max_cost: float | None = None
+    raw_cost = _clean(args.get("max_cost")).lstrip("£")
+    if raw_cost and raw_cost != "any":
+        value = _number(raw_cost)
+        if value is None or value < 0 or value > 1000:
+            errors.append(
+                FieldError(
+                    "max_cost",
+                    "invalid_max_cost",
+                    "Enter the most you could pay a session in pounds, like 20, or 0 for free only",
+                )
+            )
+        else:
+            max_cost = value
+
+    radius_km = DEFAULT_RADIUS_KM
+    raw_radius = _clean(args.get("radius_km"))
+    if raw_radius:
+        value = _number(raw_radius)
+        if value is None or not RADIUS_RANGE_KM[0] <= value <= RADIUS_RANGE_KM[1]:
+            low, high = RADIUS_RANGE_KM
+            errors.append(
+                FieldError(
+                    "radius_km",
+                    "invalid_radius",
+                    f"Distance must be between {low:g} and {high:g} km",
+                )
+            )
+        else:
+            radius_km = value
+
+    limit = DEFAULT_LIMIT
+    raw_limit = _clean(args.get("limit"))
+    if raw_limit:
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+            errors.append(
+                FieldError(
+                    "limit", "invalid_limit", f"Limit must be a whole number from 1 to {MAX_LIMIT}"
+                )
+            )
+        else:
+            limit = int(raw_limit)
+
+    relational = _bool(args, "relational", errors)
+    self_referral = _bool(args, "self_referral", errors)
+    language = _clean(args.get("language"))[:40] or None
+    if language and languages and language.lower() not in {x.lower() for x in languages}:
+        errors.append(FieldError("language", "unknown_language", "Select a language from the list"))
+    community = _clean(args.get("community")).lower()[:40] or None
+    services = tuple(dict.fromkeys(_clean(s) for s in args.getlist("service") if _clean(s)))[:5]
+
+    if errors:
+        raise SearchInputError(errors)
+    return SearchParams(
+        location=location,
+        need=need,
+        age=age,
+        severity=severity,
+        modalities=chosen_modalities,
+        relational=relational,
+        delivery=delivery,
+        max_cost=max_cost,
+        self_referral=self_referral,
+        language=language,
+        community=community,
+        radius_km=radius_km,
+        limit=limit,
+        services=services,
+    )

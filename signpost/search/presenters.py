@@ -1,0 +1,290 @@
+"""Turn search results and listings into what pages and the API show.
+
+Plain-English wording lives here once, so the results page, GP mode, the handout and the
+match API never disagree about a cost, a wait or a date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from signpost.matcher.records import ServiceRecord, Wait
+from signpost.matcher.results import ChoicePanelRow, RankedService
+from signpost.vocab import get_vocabularies
+
+if TYPE_CHECKING:
+    from signpost.models import Service
+    from signpost.search.service import SearchOutcome
+
+LANGUAGES = (
+    "Arabic", "Bengali", "BSL", "Cantonese", "Gujarati", "Polish", "Portuguese", "Punjabi",
+    "Romanian", "Somali", "Turkish", "Urdu", "Welsh",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Community:
+    slug: str
+    name: str
+
+
+COMMUNITIES = (
+    Community("lgbtq", "LGBTQ+ people"),
+    Community("women", "Women only"),
+    Community("men", "Men"),
+    Community("black-and-minority-ethnic", "Black and minority ethnic communities"),
+    Community("students", "Students"),
+    Community("veterans", "Veterans"),
+    Community("older-adults", "Older adults"),
+    Community("young-people", "Young people"),
+)
+SECTOR_NAMES = {"nhs": "NHS", "charity": "Charity", "low-cost": "Low-cost clinic"}
+REFERRAL_NAMES = {
+    "self-referral": "You can refer yourself",
+    "gp-referral": "Your GP can refer you",
+    "professional-referral": "A health or care professional can refer you",
+    "school-referral": "Your school can refer you",
+}
+CAPACITY_NAMES = {
+    "accepting": "Taking new referrals",
+    "waitlist": "Waiting list open",
+    "closed": "Not taking referrals just now",
+}
+DELIVERY_NAMES = {"in-person": "In person", "video": "Video", "phone": "Phone", "online": "Online"}
+PREFERENCE_KEYS = (
+    "modality", "relational", "delivery", "max_cost", "self_referral", "language",
+    "community", "radius_km",
+)  # fmt: skip
+
+
+def has_preferences(args: Mapping[str, Any]) -> bool:
+    return any(args.get(key) not in (None, "", "25") for key in PREFERENCE_KEYS)
+
+
+def long_date(value: date | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else "not known"
+
+
+def months_ago(value: date, today: date) -> int:
+    return max(
+        0, (today.year - value.year) * 12 + today.month - value.month - (today.day < value.day)
+    )
+
+
+def cost_text(cost_type: str, low: float | None, high: float | None) -> str:
+    if cost_type == "free":
+        return "Free"
+    if cost_type == "donation":
+        return "Free, donations welcome"
+    if cost_type == "sliding-scale":
+        if low is not None and high is not None:
+            return f"£{low:g} to £{high:g} a session, depending on income"
+        return "Pay according to income"
+    if low is not None:
+        return f"£{low:g} a session"
+    return "Fees apply"
+
+
+def wait_text(wait: Wait | None) -> str:
+    if wait is None or (wait.assessment_weeks is None and wait.treatment_weeks is None):
+        return "Wait not published"
+    parts = []
+    if wait.assessment_weeks is not None:
+        parts.append(f"about {_weeks(wait.assessment_weeks)} to a first appointment")
+    if wait.treatment_weeks is not None:
+        parts.append(f"about {_weeks(wait.treatment_weeks)} to start therapy")
+    text = " and ".join(parts)
+    return f"{text[0].upper()}{text[1:]} (as of {long_date(wait.as_of)})"
+
+
+def _weeks(n: int) -> str:
+    return "1 week" if n == 1 else f"{n} weeks"
+
+
+def freshness(last_verified: date | None, today: date, flag_days: int = 183) -> dict[str, Any]:
+    if last_verified is None:
+        return {"text": "Never confirmed by the service", "stale": True}
+    stale = (today - last_verified).days > flag_days
+    text = f"Details checked {long_date(last_verified)}"
+    if stale:
+        text += f", over {months_ago(last_verified, today)} months ago: check with the service"
+    return {"text": text, "stale": stale}
+
+
+def modality_names(slugs: frozenset[str] | list[str]) -> list[str]:
+    vocab = get_vocabularies()
+    return [vocab.modalities[s].name for s in sorted(slugs) if s in vocab.modalities]
+
+
+def panel_row(row: ChoicePanelRow) -> dict[str, Any]:
+    option = row.option
+    return {
+        "label": option.label,
+        "modality": option.modality,
+        "status": option.status,
+        "status_text": STATUS_TEXT.get(option.status, option.status),
+        "order": option.order,
+        "guideline": option.guideline,
+        "recommendations": list(option.recommendations),
+        "verified": option.verified,
+        "in_reach_count": row.in_reach_count,
+        "remote_count": row.remote_count,
+        "nearest_km": row.nearest_km,
+        "remote_only": row.remote_only,
+        "paid_only": row.paid_only,
+        "available": row.available,
+        "gap": row.gap,
+        "text": row.text,
+    }
+
+
+STATUS_TEXT = {
+    "first-line": "NICE: first-line option",
+    "option": "NICE: an option",
+    "alternative": "NICE: an alternative if others do not suit or work",
+    "subgroup": "NICE: for some people only",
+    "symptom-support": "NICE: only to help manage symptoms, not a cure",
+    "not-recommended": "NICE: not recommended as a treatment",
+}
+
+
+def result_row(ranked: RankedService, today: date, flag_days: int) -> dict[str, Any]:
+    record = ranked.record
+    return {
+        "id": record.id,
+        "name": record.name,
+        "url": record.url,
+        "organization": record.organization_name,
+        "sector": SECTOR_NAMES.get(record.sector, record.sector),
+        "modalities": modality_names(record.modalities),
+        "reasons": [{"code": r.code, "text": r.text} for r in ranked.reasons],
+        "distance": (
+            f"{ranked.distance_km:.1f} km away" if ranked.distance_km is not None else "Remote"
+        ),
+        "distance_km": ranked.distance_km,
+        "site": ranked.site,
+        "delivery": [DELIVERY_NAMES[d] for d in sorted(record.delivery) if d in DELIVERY_NAMES],
+        "cost": cost_text(record.cost_type, record.cost_min_gbp, record.cost_max_gbp),
+        "referral": [
+            REFERRAL_NAMES[r] for r in sorted(record.referral_routes) if r in REFERRAL_NAMES
+        ],
+        "self_referral": "self-referral" in record.referral_routes,
+        "how_to_refer": record.how_to_refer,
+        "wait": wait_text(record.overall_wait()),
+        "capacity": record.capacity,
+        "capacity_text": CAPACITY_NAMES.get(record.capacity, record.capacity),
+        "freshness": freshness(record.last_verified, today, flag_days),
+        "nice_status": ranked.nice_option.status if ranked.nice_option else None,
+        "nice_label": ranked.nice_option.label if ranked.nice_option else None,
+        "beyond_radius": ranked.beyond_radius,
+        "demo": record.demo,
+    }
+
+
+def present(found: SearchOutcome, today: date, flag_days: int = 183) -> dict[str, Any]:
+    vocab = get_vocabularies()
+    outcome = found.outcome
+    need = vocab.needs[found.params.need]
+    return {
+        "need_name": need.name,
+        "location": found.location,
+        "advice": outcome.advice,
+        "panel": [panel_row(row) for row in outcome.panel],
+        "results": [result_row(r, today, flag_days) for r in outcome.results],
+        "total": outcome.total_eligible,
+        "widened": outcome.widened,
+        "not_nearby": list(outcome.not_nearby),
+        "query_pairs": found.params.to_query(),
+    }
+
+
+def service_summary(record: ServiceRecord) -> dict[str, Any]:
+    """The match API's service summary (PRODUCT §6); optional fields omitted, never null."""
+    wait = record.overall_wait()
+    summary: dict[str, Any] = {
+        "id": record.id,
+        "name": record.name,
+        "url": record.url,
+        "organization": {
+            "id": record.organization_id,
+            "name": record.organization_name,
+            "sector": record.sector,
+        },
+        "modalities": sorted(record.modalities),
+        "needs": sorted(record.needs),
+        "formats": sorted(record.formats),
+        "delivery": sorted(record.delivery),
+        "referral_routes": sorted(record.referral_routes),
+        "cost": {"type": record.cost_type},
+        "capacity": record.capacity,
+        "demo": record.demo,
+    }
+    if record.minimum_age is not None:
+        summary["minimum_age"] = record.minimum_age
+    if record.maximum_age is not None:
+        summary["maximum_age"] = record.maximum_age
+    if record.cost_min_gbp is not None:
+        summary["cost"]["min_gbp"] = record.cost_min_gbp
+    if record.cost_max_gbp is not None:
+        summary["cost"]["max_gbp"] = record.cost_max_gbp
+    if wait is not None:
+        waits: dict[str, Any] = {}
+        if wait.assessment_weeks is not None:
+            waits["assessment_weeks"] = wait.assessment_weeks
+        if wait.treatment_weeks is not None:
+            waits["treatment_weeks"] = wait.treatment_weeks
+        if wait.as_of is not None:
+            waits["as_of"] = wait.as_of.isoformat()
+        summary["waits"] = waits
+    if record.last_verified is not None:
+        summary["last_verified"] = record.last_verified.isoformat()
+    return summary
+
+
+def present_service(service: Service, today: date, flag_days: int = 183) -> dict[str, Any]:
+    vocab = get_vocabularies()
+    overall = next((w for w in service.waits if w.modality is None), None)
+    per_modality = [
+        {
+            "name": vocab.modalities[w.modality].name
+            if w.modality in vocab.modalities
+            else w.modality,
+            "text": wait_text(
+                Wait(w.assessment_weeks, w.treatment_weeks, w.as_of, w.source, w.modality)
+            ),
+        }
+        for w in service.waits
+        if w.modality is not None
+    ]
+    return {
+        "sector": SECTOR_NAMES.get(service.organization.sector, service.organization.sector),
+        "modalities": [vocab.modalities[m] for m in service.modalities if m in vocab.modalities],
+        "needs": [vocab.needs[n].name for n in service.needs if n in vocab.needs],
+        "delivery": [DELIVERY_NAMES[d] for d in service.delivery if d in DELIVERY_NAMES],
+        "formats": [vocab.name("formats", f) for f in service.formats],
+        "referral": [REFERRAL_NAMES[r] for r in service.referral_routes if r in REFERRAL_NAMES],
+        "self_referral": "self-referral" in service.referral_routes,
+        "cost": cost_text(service.cost_type, service.cost_min_gbp, service.cost_max_gbp),
+        "wait": wait_text(
+            Wait(overall.assessment_weeks, overall.treatment_weeks, overall.as_of, overall.source)
+            if overall
+            else None
+        ),
+        "modality_waits": per_modality,
+        "capacity_text": CAPACITY_NAMES.get(service.capacity, service.capacity),
+        "freshness": freshness(service.last_verified_on, today, flag_days),
+        "ages": age_text(service.minimum_age, service.maximum_age),
+    }
+
+
+def age_text(low: int | None, high: int | None) -> str:
+    if low is None and high is None:
+        return "All ages"
+    if high is None:
+        return f"Aged {low} and over"
+    if low is None or low == 0:
+        return f"Up to age {high}"
+    return f"Aged {low} to {high}"

@@ -1,0 +1,74 @@
+"""Run a search: place → NICE advice → ranked, explained services.
+
+The patient results page, GP mode and ``/api/v1/match`` all call ``run_search``; only
+their rendering differs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+
+from signpost.extensions import db
+from signpost.geo.geocoder import Geocoder, LocationError, ResolvedLocation
+from signpost.matcher.engine import match
+from signpost.matcher.query import MatchQuery
+from signpost.matcher.results import MatchOutcome
+from signpost.nice import get_nice
+from signpost.search.params import FieldError, SearchInputError, SearchParams
+
+_GEOCODER_KEY = "signpost.geocoder"
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    params: SearchParams
+    location: ResolvedLocation
+    outcome: MatchOutcome
+
+
+def geocoder() -> Geocoder:
+    """One geocoder per app; it keeps a read-only SQLite connection per thread."""
+    found = current_app.extensions.get(_GEOCODER_KEY)
+    if found is None:
+        found = Geocoder(current_app.config["POSTCODE_INDEX"])
+        current_app.extensions[_GEOCODER_KEY] = found
+    return found
+
+
+def resolve_location(text: str) -> ResolvedLocation:
+    try:
+        return geocoder().resolve(text)
+    except LocationError as error:
+        raise SearchInputError([FieldError("location", error.code, error.message)]) from error
+
+
+def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutcome:
+    from signpost.directory.search_index import get_index
+
+    location = resolve_location(params.location)
+    advice = get_nice().advise(params.need, params.age, params.severity)
+    query = MatchQuery(
+        latitude=location.latitude,
+        longitude=location.longitude,
+        outcode=location.outcode,
+        area=location.area,
+        need=params.need,
+        today=today or date.today(),
+        age=params.age,
+        severity=params.severity,
+        modalities=params.modalities,
+        relational=params.relational,
+        delivery=params.delivery,
+        max_cost=params.max_cost,
+        self_referral=params.self_referral,
+        language=params.language,
+        radius_km=params.radius_km,
+        limit=params.limit,
+        stale_after_days=current_app.config["STALE_HIDE_DAYS"],
+        flag_after_days=current_app.config["STALE_FLAG_DAYS"],
+    )
+    outcome = match(query, get_index(db.session), advice)
+    return SearchOutcome(params=params, location=location, outcome=outcome)

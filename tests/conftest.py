@@ -1,0 +1,124 @@
+"""Shared fixtures: one app per test session on a real database.
+
+SQLite (a file in a temporary folder) by default; PostgreSQL when TEST_DATABASE_URL is
+set, as in CI. The schema is built by the real migrations. Each test runs inside a
+transaction that is rolled back, so tests cannot see each other's writes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from signpost import create_app
+from signpost.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _postcode_index(tmp_root: Path) -> str:
+    """The built postcode index: the one `make postcodes` made, or build one for this run."""
+    for candidate in (os.environ.get("SIGNPOST_POSTCODE_INDEX"), ROOT / "instance" / "postcodes.sqlite"):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    from signpost.geo.index_build import build_index
+
+    path = tmp_root / "postcodes.sqlite"
+    build_index(path)
+    return str(path)
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        _reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'signpost-test.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    from signpost.seeding import seed_all
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "POSTCODE_INDEX": _postcode_index(tmp_path_factory.mktemp("geo")),
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        seed_all(include_demo=True, echo=lambda *_: None)
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Iterator[object]:
+    """A session bound to an outer transaction that is rolled back after the test.
+
+    Code under test may commit: with "create_savepoint" those commits only release
+    savepoints inside the outer transaction.
+    """
+    with app.app_context():
+        engine = db.engine
+        connection = engine.connect()
+        outer = connection.begin()
+        engines = db._app_engines[app]
+        # Flask-SQLAlchemy picks the bind from its engine map, so point it at our connection.
+        engines[None] = connection  # type: ignore[assignment]
+        original = db.session
+        db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db_session: object) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    """The CSRF token of the first form on a page: tests post like a browser does."""
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
