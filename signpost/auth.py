@@ -1,22 +1,101 @@
-"""Who is signed in: Flask-Login's user loader and the role guards routes attach."""
+"""Who is signed in: Flask-Login's user loader and the role guards routes attach.
+
+Guards:
+
+* ``@login_required`` (Flask-Login): any signed-in, active user. Organisation membership is
+  then checked by loading records through the user's memberships (404 otherwise).
+* ``@moderator_required``: moderators and admins (the whole /admin blueprint has it).
+* ``@admin_required``: admins only (users and roles).
+
+A session also records a fingerprint of the password hash it signed in with, so resetting
+a password signs out every other session, and a deactivated account is signed out at once.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, session
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from signpost.accounts.tokens import password_fingerprint
 from signpost.extensions import db, login_manager
 from signpost.models import User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SESSION_STAMP = "_pw"
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    return db.session.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
+    user = db.session.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
+    if user is None or not user.active:
+        return None
+    if session.get(SESSION_STAMP) != password_fingerprint(user.password_hash):
+        return None  # the password changed since this session signed in
+    return user
+
+
+def sign_in(user: User) -> None:
+    """Start a fresh session for ``user`` (a new session, so none can be fixed in advance)."""
+    session.clear()
+    login_user(user)
+    session[SESSION_STAMP] = password_fingerprint(user.password_hash)
+
+
+def sign_out() -> None:
+    logout_user()
+    session.clear()
+
+
+def _role_guard(allowed: Callable[[User], bool]) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not allowed(cast(User, current_user)):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+moderator_required = _role_guard(lambda user: user.is_moderator)
+admin_required = _role_guard(lambda user: user.is_admin)
+
+
+def require_moderator() -> Any:
+    """A ``before_request`` hook form of :func:`moderator_required` for a whole blueprint."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_moderator:
+        abort(403)
+    return None
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site (never another host), else None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "provider.sign_in"
     login_manager.login_message = "Sign in to manage your listings."
     login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    # No "remember me" is offered; if it ever is, its cookie gets the session's flags.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")

@@ -26,6 +26,8 @@ DEFAULT_PATH = SEED_DATA / "vocabularies.yaml"
 
 #: The highest age in years the loaders accept; anything above is treated as bad input.
 MAX_AGE = 130
+#: ``kind`` argument meaning "not known": kind-limited equivalences are not ruled out.
+ANY_KIND = "*"
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _BAND_SLUG = re.compile(r"^\d+(?:-\d+|\+)$")
@@ -52,13 +54,20 @@ class Equivalence:
 
     Only for people aged ``min_age``..``max_age`` (inclusive; ``None`` means no limit). When
     the age is unknown, an age-limited equivalence does not apply: we cannot show it fits.
+    With ``kinds``, only for NICE options of those kinds (DIT counts as psychodynamic only
+    where NICE names short-term psychodynamic psychotherapy, kind "stpp").
     """
 
     modality: str
     min_age: int | None = None
     max_age: int | None = None
+    kinds: tuple[str, ...] = ()
 
-    def applies(self, age: int | None) -> bool:
+    def applies(self, age: int | None, kind: str | None = ANY_KIND) -> bool:
+        """Whether it applies at ``age`` to a NICE option of ``kind`` (``None``: the option has
+        no kind; ``ANY_KIND``: not known, a slug-level question, which does not rule it out)."""
+        if self.kinds and kind != ANY_KIND and kind not in self.kinds:
+            return False
         if self.min_age is None and self.max_age is None:
             return True
         if age is None:
@@ -143,7 +152,7 @@ class Vocabularies:
         return tuple(band.slug for band in self.bands)
 
     def name(self, vocabulary: str, slug: str) -> str:
-        """Plain-English name of a slug in any vocabulary ("modalities", "needs", "sectors", ...)."""
+        """Plain-English name of a slug in a vocabulary ("modalities", "sectors", ...)."""
         if vocabulary == "modalities":
             return self.modalities[slug].name
         if vocabulary == "needs":
@@ -152,15 +161,32 @@ class Vocabularies:
             return self.band(slug).name
         return self.terms[vocabulary][slug].name
 
-    def counts_as(self, service_modality: str, option_modality: str, age: int | None) -> bool:
+    def counts_as(
+        self,
+        service_modality: str,
+        option_modality: str,
+        age: int | None,
+        kind: str | None = ANY_KIND,
+    ) -> bool:
         """Whether a service offering ``service_modality`` satisfies a NICE option for
-        ``option_modality`` for a person of ``age`` (same slug, or a ``counts_as`` equivalence)."""
+        ``option_modality`` for a person of ``age``: the same slug, or a ``counts_as``
+        equivalence. ``kind`` is the NICE option's kind (``None``: it has none); leave it as
+        ``ANY_KIND`` to ask at slug level ("does DIT count as psychodynamic?")."""
         if service_modality == option_modality:
             return True
         modality = self.modalities.get(service_modality)
         if modality is None:
             return False
-        return any(eq.modality == option_modality and eq.applies(age) for eq in modality.counts_as)
+        return any(
+            eq.modality == option_modality and eq.applies(age, kind) for eq in modality.counts_as
+        )
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """Every option kind an equivalence refers to (nice.yaml may use only these)."""
+        return frozenset(
+            kind for m in self.modalities.values() for eq in m.counts_as for kind in eq.kinds
+        )
 
 
 def check_age(age: object) -> int:
@@ -314,7 +340,14 @@ def _equivalences(item: Mapping[str, Any], where: str) -> tuple[Equivalence, ...
             if age is not None and (isinstance(age, bool) or not isinstance(age, int) or age < 0):
                 raise VocabularyError(f"{where}: counts_as {key} must be a whole number")
             ages.append(age)
-        out.append(Equivalence(entry["modality"], ages[0], ages[1]))
+        if ages[0] is not None and ages[1] is not None and ages[0] > ages[1]:
+            raise VocabularyError(f"{where}: counts_as min_age is above max_age")
+        kinds = entry.get("kinds", [])
+        if not isinstance(kinds, list) or not all(
+            isinstance(k, str) and _SLUG.match(k) for k in kinds
+        ):
+            raise VocabularyError(f"{where}: counts_as kinds must be a list of slugs")
+        out.append(Equivalence(entry["modality"], ages[0], ages[1], tuple(kinds)))
     return tuple(out)
 
 

@@ -1,13 +1,79 @@
-"""Open data API (Open Referral UK 3.0) and the match API."""
+"""Open data API (Open Referral UK 3.0) and the match API, under ``/api/v1``.
+
+Public, read-only JSON: every response carries ``Access-Control-Allow-Origin: *`` (errors
+and preflights included), every route is rate limited by ``RATELIMIT_API``, and errors use
+the shape of :mod:`signpost.errors`. The ORUK endpoints live in :mod:`signpost.api.oruk_views`
+and the OpenAPI description in :mod:`signpost.api.openapi`.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import re
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
+from signpost.extensions import limiter
+
 bp = Blueprint("api", __name__)
+
+ORUK_VERSION = "HSDS-UK-3.0"
+ORUK_PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile"
+_HEADER_LIST = re.compile(r"^[A-Za-z0-9\-, ]{0,200}$")
+
+
+def _api_limit() -> str:
+    return str(current_app.config.get("RATELIMIT_API") or "600 per minute")
+
+
+# Every API route, including the match API the lead registers on this blueprint.
+limiter.limit(_api_limit, methods=["GET", "HEAD"])(bp)
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute URL: PUBLIC_BASE_URL when configured, else the request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return str(base).rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+@bp.before_app_request
+def _preflight() -> ResponseReturnValue | None:
+    if request.method == "OPTIONS" and request.path.startswith("/api/"):
+        return Response(status=204)
+    return None
+
+
+@bp.after_app_request
+def _cors(response: Response) -> Response:
+    if not request.path.startswith("/api/"):
+        return response
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        asked = request.headers.get("Access-Control-Request-Headers", "")
+        if asked and _HEADER_LIST.match(asked):
+            response.headers["Access-Control-Allow-Headers"] = asked
+        response.headers["Access-Control-Max-Age"] = "86400"
+    if response.status_code == 429:
+        response.headers.setdefault("Retry-After", "60")
+    return response
 
 
 @bp.get("/")
 def root() -> ResponseReturnValue:
-    return jsonify({"version": "HSDS-UK-3.0"})
+    return jsonify(
+        {
+            "version": ORUK_VERSION,
+            "profile": ORUK_PROFILE_URL,
+            "openapi_url": external_url("api.openapi"),
+        }
+    )
+
+
+# Routes registered on ``bp`` by the modules below (imported for their side effects).
+from signpost.api import openapi, oruk_views  # noqa: E402, F401
+
+# The match API (signpost/api/match.py, PRODUCT §6) registers here:

@@ -1,12 +1,226 @@
-"""GP consultation mode."""
+"""GP consultation mode: one screen to search, tick up to five services, then a printable
+handout or a short text for the clinical record.
+
+The same search as the patient pages (parse_search → run_search → presenters). Nothing
+about the patient is stored or logged: the query lives only in the URL, and these views
+only read the directory.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from signpost.directory.loading import public_service_filter
+from signpost.extensions import db
+from signpost.gp import handout, qr
+from signpost.models import Organization, Service
+from signpost.search import presenters
+from signpost.search.params import FieldError, SearchInputError, SearchParams, parse_search
+from signpost.search.service import SearchOutcome, run_search
+from signpost.vocab import get_vocabularies
 
 bp = Blueprint("gp", __name__)
 
+NO_SERVICE_TICKED = FieldError(
+    "service", "missing_service", "Tick at least one service to make a handout"
+)
+NONE_USABLE = FieldError(
+    "service",
+    "no_usable_service",
+    "None of the services you ticked are in these results. Tick at least one service",
+)
+
+
+@dataclass(frozen=True)
+class _Search:
+    found: SearchOutcome
+    view: dict[str, Any]
+    routes: dict[str, frozenset[str]]
+
+
+def _parse() -> SearchParams:
+    vocab = get_vocabularies()
+    return parse_search(
+        request.args,
+        modalities=vocab.modalities,
+        needs=vocab.needs,
+        languages=presenters.LANGUAGES,
+    )
+
+
+def _search(params: SearchParams) -> _Search:
+    found = run_search(params)
+    view = presenters.present(
+        found, today=date.today(), flag_days=current_app.config["STALE_FLAG_DAYS"]
+    )
+    records = {r.record.id: r.record for r in found.outcome.results}
+    for row in view["results"]:
+        record = records[row["id"]]
+        row["gp"] = {
+            "distance": handout.compact_distance(row["distance_km"]),
+            "wait": handout.compact_wait(record.overall_wait()),
+            "referral": handout.referral_short(record.referral_routes),
+        }
+    routes = {service_id: record.referral_routes for service_id, record in records.items()}
+    return _Search(found=found, view=view, routes=routes)
+
+
+def _consultation(
+    search: _Search | None = None,
+    errors: Sequence[FieldError] = (),
+    ticked: Sequence[str] = (),
+) -> ResponseReturnValue:
+    vocab = get_vocabularies()
+    page = render_template(
+        "gp/consultation.html",
+        vocab=vocab,
+        values=request.args,
+        field_errors=list(errors),
+        errors={e.field: e.message for e in errors},
+        languages=presenters.LANGUAGES,
+        communities=presenters.COMMUNITIES,
+        has_preferences=presenters.has_preferences(request.args),
+        found=search.found if search else None,
+        view=search.view if search else None,
+        ticked=set(ticked),
+        max_services=handout.MAX_SERVICES,
+    )
+    return page, 400 if errors else 200
+
+
+def _asked() -> bool:
+    """Whether the form was sent (an empty /gp is the blank form, not an error)."""
+    return any(key != "service" for key in request.args)
+
 
 @bp.get("")
-def consultation() -> str:
-    return render_template("gp/consultation.html")
+def consultation() -> ResponseReturnValue:
+    if not _asked():
+        return _consultation()
+    try:
+        search = _search(_parse())
+    except SearchInputError as error:
+        return _consultation(errors=error.errors)
+    return _consultation(search, ticked=handout.clean_ids(request.args.getlist("service")))
+
+
+def _public_services(ids: Sequence[str]) -> dict[str, Service]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Service).join(Organization).where(Service.id.in_(ids), public_service_filter())
+    ).scalars()
+    return {service.id: service for service in rows}
+
+
+def _contact(service: Service | None) -> handout.Contact:
+    if service is None:
+        return handout.Contact()
+    organisation = service.organization
+    return handout.Contact(
+        phone=service.phone or organisation.phone,
+        website=service.website or organisation.website,
+        email=service.email or organisation.email,
+    )
+
+
+@dataclass(frozen=True)
+class _Handout:
+    search: _Search
+    services: tuple[handout.HandoutService, ...]
+    notices: tuple[str, ...]
+    record: str
+    query: str
+
+
+def _build_handout() -> _Handout | ResponseReturnValue:
+    """The ticked services for this search, or the consultation page with what is wrong."""
+    try:
+        search = _search(_parse())
+    except SearchInputError as error:
+        return _consultation(errors=error.errors)
+    ticked = handout.clean_ids(request.args.getlist("service"))
+    if not ticked:
+        return _consultation(search, errors=[NO_SERVICE_TICKED])
+    in_results = [row["id"] for row in search.view["results"]]
+    public = _public_services(ticked)
+    selection = handout.select_services(
+        ticked, in_results, {service_id: s.name for service_id, s in public.items()}
+    )
+    if not selection.chosen:
+        return _consultation(search, errors=[NONE_USABLE])
+    rows = {row["id"]: row for row in search.view["results"]}
+    services = tuple(
+        handout.build_service(
+            rows[service_id],
+            search.routes[service_id],
+            _contact(public.get(service_id)),
+            url_for("patient.service", service_id=service_id, _external=True),
+        )
+        for service_id in selection.chosen
+    )
+    params = search.found.params
+    record = handout.record_text(
+        today=date.today(),
+        need_name=search.view["need_name"],
+        severity=params.severity,
+        age=params.age,
+        area=handout.record_area(search.found.location),
+        advice=search.found.outcome.advice,
+        services=services,
+        routes=search.routes,
+    )
+    return _Handout(
+        search=search,
+        services=services,
+        notices=selection.notices,
+        record=record,
+        query=urlencode(params.to_query()),
+    )
+
+
+def _page_context(built: _Handout) -> Mapping[str, Any]:
+    chosen = [("service", s.id) for s in built.services]
+    return {
+        "found": built.search.found,
+        "view": built.search.view,
+        "services": built.services,
+        "notices": built.notices,
+        "record": built.record,
+        "area": handout.record_area(built.search.found.location),
+        "today": presenters.long_date(date.today()),
+        "back_url": f"{url_for('gp.consultation')}?{built.query}&{urlencode(chosen)}",
+        "handout_url": f"{url_for('gp.handout')}?{built.query}&{urlencode(chosen)}",
+        "record_url": f"{url_for('gp.record')}?{built.query}&{urlencode(chosen)}",
+    }
+
+
+@bp.get("/handout", endpoint="handout")
+def handout_page() -> ResponseReturnValue:
+    built = _build_handout()
+    if not isinstance(built, _Handout):
+        return built
+    results_url = f"{url_for('patient.search', _external=True)}?{built.query}"
+    return render_template(
+        "gp/handout.html",
+        nice=handout.nice_choice(built.search.found.outcome.advice),
+        results_url=results_url,
+        qr_uri=qr.png_data_uri(results_url),
+        **_page_context(built),
+    )
+
+
+@bp.get("/record")
+def record() -> ResponseReturnValue:
+    built = _build_handout()
+    if not isinstance(built, _Handout):
+        return built
+    return render_template("gp/record.html", **_page_context(built))

@@ -37,7 +37,7 @@ def _options(advice: NiceAdvice) -> tuple[NiceOption, ...]:
     return tuple(advice.options) if advice.has_guidance else ()
 
 
-def _satisfying_bits(index: DirectoryIndex, target: str, age: int | None) -> int:
+def _satisfying_bits(index: DirectoryIndex, target: str | NiceOption, age: int | None) -> int:
     # The vocabulary is small (tens of slugs), so asking the NICE rules per slug is cheap.
     return index.modality_vocab.mask(
         slug for slug in index.modality_vocab.bits if r.modality_satisfies(slug, target, age)
@@ -52,7 +52,7 @@ def _option_masks(
         format_bit = None
         if option.format:
             format_bit = index.format_vocab.bits.get(option.format, 0)
-        masks.append(_OptionMask(_satisfying_bits(index, option.modality, age), format_bit))
+        masks.append(_OptionMask(_satisfying_bits(index, option, age), format_bit))
     return masks
 
 
@@ -78,7 +78,7 @@ def _score(
     rows = pool.rows
     size = len(rows)
     best = np.full(size, -1, dtype=np.int64)
-    for i in r.option_priority(options, rules):
+    for i in r.option_priority(options):
         best[(best == -1) & _offers(index, masks[i], rows)] = i
     points = np.array([r.option_points(option, rules) for option in options] + [0.0])
     nice = points[best]  # -1 picks the trailing 0.0
@@ -242,5 +242,5 @@ def match(query: MatchQuery, index: DirectoryIndex, advice: NiceAdvice) -> Match
         total_eligible=len(pool),
         panel=panel,
         widened=widened,
-        not_nearby=tuple(row.label for row in panel if row.in_reach_count == 0),
+        not_nearby=tuple(row.label for row in panel if row.gap),
     )

@@ -53,15 +53,11 @@ def _nearest(record: ServiceRecord, here: tuple[float, float]) -> tuple[float | 
 
 
 def _score(
-    row: _Row,
-    query: MatchQuery,
-    options: tuple[NiceOption, ...],
-    priority: tuple[int, ...],
-    rules: ScoringRules,
-) -> tuple[float, int | None]:
+    row: _Row, query: MatchQuery, advice: NiceAdvice, rules: ScoringRules
+) -> tuple[float, NiceOption | None]:
     record = row.record
-    best = r.best_option_index(options, priority, record, query.age)
-    nice = r.option_points(options[best], rules) if best is not None else 0.0
+    option = r.credited_option(advice, record, query.age)
+    nice = r.option_points(option, rules) if option is not None else 0.0
     preference = (
         (rules.preference_modality if r.named_matches(record, query) else 0.0)
         + (rules.preference_relational if query.relational and r.offers_relational(record) else 0.0)
@@ -86,7 +82,7 @@ def _score(
         + r.capacity_points(record, rules)
         + fit
     )
-    return r.quantise(total), best
+    return r.quantise(total), option
 
 
 def _panel(
@@ -123,8 +119,9 @@ def _panel(
                 option,
                 in_reach=len(here),
                 remote=len(there),
-                nearest_km=min((row.distance_km for row in here if row.distance_km is not None),
-                               default=None),
+                nearest_km=min(
+                    (row.distance_km for row in here if row.distance_km is not None), default=None
+                ),
                 paid_only=bool(used) and all(r.is_paid(row.record) for row in used.values()),
                 radius_km=query.radius_km,
                 nearest_beyond_km=min(further, default=None),
@@ -141,7 +138,6 @@ def naive_match(
 ) -> MatchOutcome:
     rules = scoring or default_scoring()
     options = tuple(advice.options) if advice.has_guidance else ()
-    priority = r.option_priority(options, rules)
     here = (query.latitude, query.longitude)
 
     located = []
@@ -188,8 +184,8 @@ def naive_match(
 
     scored = []
     for row in base + (extra or []):
-        score, best = _score(row, query, options, priority, rules)
-        scored.append((row, score, best))
+        score, option = _score(row, query, advice, rules)
+        scored.append((row, score, option))
     scored.sort(
         key=lambda item: (
             not item[0].is_open,
@@ -199,8 +195,7 @@ def naive_match(
         )
     )
     results = []
-    for row, score, best in scored[: query.limit]:
-        option = options[best] if best is not None else None
+    for row, score, option in scored[: query.limit]:
         results.append(
             RankedService(
                 record=row.record,
@@ -229,5 +224,5 @@ def naive_match(
         total_eligible=len(scored),
         panel=panel,
         widened=widened,
-        not_nearby=tuple(row.label for row in panel if row.in_reach_count == 0),
+        not_nearby=tuple(row.label for row in panel if row.gap),
     )

@@ -60,9 +60,7 @@ def nice_reasons(option: NiceOption | None, advice: NiceAdvice) -> list[Reason]:
     return reasons
 
 
-def preference_reasons(
-    record: ServiceRecord, query: MatchQuery, rules: ScoringRules
-) -> list[Reason]:
+def preference_reasons(record: ServiceRecord, query: MatchQuery) -> list[Reason]:
     reasons = []
     named = r.named_matches(record, query)
     if named:
@@ -134,12 +132,9 @@ def wait_reason(record: ServiceRecord, rules: ScoringRules) -> Reason:
     if weeks is None or wait is None:
         return Reason("wait_unknown", "Wait time not known")
     checked = f", checked {long_date(wait.as_of)}" if wait.as_of else ""
-    if stage == "start":
-        what = "to start" if weeks > 0 else ""
-    else:
-        what = "for a first assessment"
+    what = "to start" if stage == "start" else "for a first assessment"
     if weeks <= 0:
-        text = f"No wait {what or 'to start'}{checked}"
+        text = f"No wait {what}{checked}"
     else:
         text = f"Wait about {plural(weeks, 'week', 'weeks')} {what}{checked}"
     if weeks <= rules.wait_short_weeks:

@@ -55,8 +55,8 @@ class ChoicePanelRow:
 
     @property
     def gap(self) -> bool:
-        """Nobody offers it in person within reach."""
-        return self.in_reach_count == 0
+        """A recommended option nobody offers in person within reach."""
+        return self.in_reach_count == 0 and self.option.status != "not-recommended"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,7 @@ class MatchOutcome:
     total_eligible: int  # every service that passed the hard filters, before the limit
     panel: tuple[ChoicePanelRow, ...]  # one row per NICE option, in the advice's order
     widened: WidenInfo | None
-    not_nearby: tuple[str, ...]  # labels of NICE options nobody offers in person within reach
+    not_nearby: tuple[str, ...]  # labels of recommended options nobody offers in person in reach
 
     @property
     def message(self) -> str:

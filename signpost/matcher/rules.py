@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 from signpost.matcher.query import REMOTE_MODES, MatchQuery
 from signpost.matcher.records import ServiceRecord, Wait
 from signpost.matcher.scoring import ScoringRules
+from signpost.nice import satisfies
 from signpost.vocab import get_vocabularies
 
 if TYPE_CHECKING:
-    from signpost.nice import NiceOption
+    from signpost.nice import NiceAdvice, NiceOption
 
 # geopy's mean Earth radius, so the fast haversine and geopy's great_circle agree.
 EARTH_RADIUS_KM = 6371.009
@@ -149,44 +150,45 @@ def delivery_ok(record: ServiceRecord, query: MatchQuery) -> bool:
     return not query.delivery or bool(service_delivery(record) & frozenset(query.delivery))
 
 
-def modality_satisfies(service_modality: str, target: str, age: int | None) -> bool:
-    """A service's therapy counts as the one NICE (or the person) named."""
-    if service_modality == target:
-        return True
-    from signpost.nice import satisfies
-
+def modality_satisfies(service_modality: str, target: str | NiceOption, age: int | None) -> bool:
+    """A service's therapy counts as the one the person named (a slug) or as a NICE option
+    (the option itself, so its kind counts: DIT satisfies only short-term psychodynamic)."""
     return satisfies(service_modality, target, age)
 
 
 def offers_option(option: NiceOption, record: ServiceRecord, age: int | None) -> bool:
     if option.format and option.format not in record.formats:
         return False
-    return any(modality_satisfies(m, option.modality, age) for m in record.modalities)
+    return any(modality_satisfies(m, option, age) for m in record.modalities)
 
 
 def option_points(option: NiceOption, rules: ScoringRules) -> float:
     points = rules.points_for_status(option.status)
-    if points > 0 and option.order is not None and option.order > 1:
-        points -= min(rules.order_max_penalty, rules.order_step * (option.order - 1))
-    return points
+    if points <= 0:
+        return points
+    if option.order is None:
+        # Unordered options sort after ordered ones of the same status (as NiceAdvice lists
+        # them), so offering an extra option can never lower a service's points.
+        return points - rules.order_max_penalty
+    return points - min(rules.order_max_penalty, rules.order_step * max(option.order - 1, 0))
 
 
-def option_priority(options: Sequence[NiceOption], rules: ScoringRules) -> tuple[int, ...]:
-    """Indexes of the options, best first: the one a service is credited with is the first it
-    offers. Ties keep the advice's own order."""
-    return tuple(sorted(range(len(options)), key=lambda i: (-option_points(options[i], rules), i)))
+def option_priority(options: Sequence[NiceOption]) -> tuple[int, ...]:
+    """Indexes of the options in the order a service is credited with one: the advice's own
+    order (best first), with not-recommended options only when nothing else fits. This is
+    NiceAdvice.status_for's rule, applied to arrays by the fast path."""
+    recommended = [i for i, option in enumerate(options) if option.status != "not-recommended"]
+    rest = [i for i, option in enumerate(options) if option.status == "not-recommended"]
+    return tuple(recommended + rest)
 
 
-def best_option_index(
-    options: Sequence[NiceOption],
-    priority: Sequence[int],
-    record: ServiceRecord,
-    age: int | None,
-) -> int | None:
-    for index in priority:
-        if offers_option(options[index], record, age):
-            return index
-    return None
+def credited_option(
+    advice: NiceAdvice, record: ServiceRecord, age: int | None
+) -> NiceOption | None:
+    """The NICE option a service is credited with (NiceAdvice.status_for, formats applied)."""
+    if not advice.has_guidance:
+        return None
+    return advice.status_for(record.modalities, age, formats=record.formats)
 
 
 def named_matches(record: ServiceRecord, query: MatchQuery) -> tuple[str, ...]:

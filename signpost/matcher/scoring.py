@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -130,13 +131,13 @@ def parse_scoring(data: Any) -> ScoringRules:
         if status[name] != 0:
             raise ScoringConfigError(f"scoring: nice.status_points.{name} must be 0")
     ranked = [status[name] for name in RANKED_STATUSES]
-    if any(higher < lower for higher, lower in zip(ranked, ranked[1:], strict=False)):
+    if any(higher < lower for higher, lower in itertools.pairwise(ranked)):
         raise ScoringConfigError(
             "scoring: nice.status_points must not rise from first-line to subgroup"
         )
     order_step = _number(nice, "nice", "order_step")
     order_max_penalty = _number(nice, "nice", "order_max_penalty")
-    gaps = [a - b for a, b in zip(ranked, ranked[1:], strict=False) if a > b]
+    gaps = [a - b for a, b in itertools.pairwise(ranked) if a > b]
     if gaps and order_max_penalty >= min(gaps):
         raise ScoringConfigError(
             "scoring: nice.order_max_penalty must stay below the gap between statuses"

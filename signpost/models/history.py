@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signpost import slugs
@@ -42,6 +42,16 @@ class ChangeRequest(db.Model):
     __table_args__ = (
         CheckConstraint(in_list("state", slugs.MODERATION_STATES), name="state"),
         Index("ix_change_requests_state", "state"),
+        # At most one pending change per listing or organisation: a second editor's edit
+        # must build on the first, never sit beside it (see signpost.listings).
+        Index(
+            "uq_change_requests_one_pending",
+            "entity_type",
+            "entity_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +66,9 @@ class ChangeRequest(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(Text)
+    # Optimistic locking, as on Service: two people updating one pending edit cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", nullable=False)
+    __mapper_args__ = {"version_id_col": version}
 
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])

@@ -1,0 +1,129 @@
+"""``GET /api/v1/match``: the same search as the results page, as JSON (PRODUCT §6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+
+from signpost.api.views import bp
+from signpost.crisis import CRISIS_LINES
+from signpost.errors import APIError
+from signpost.search import presenters
+from signpost.search.params import SearchInputError, parse_search
+from signpost.search.service import SearchOutcome, run_search
+from signpost.vocab import get_vocabularies
+
+
+def _compact(mapping: dict[str, Any]) -> dict[str, Any]:
+    """Optional fields are omitted, never null."""
+    return {key: value for key, value in mapping.items() if value is not None}
+
+
+def match_json(found: SearchOutcome) -> dict[str, Any]:
+    outcome = found.outcome
+    advice = outcome.advice
+    location = found.location
+    guidelines = [
+        _compact(
+            {
+                "id": g.id,
+                "title": g.title,
+                "url": g.url,
+                "verified": g.verified,
+                "review_note": getattr(g, "review_note", None) or None,
+            }
+        )
+        for g in advice.guidelines
+    ]
+    return {
+        "query": found.params.to_json(),
+        "location": {
+            "name": location.name,
+            "latitude": round(location.latitude, 6),
+            "longitude": round(location.longitude, 6),
+            "precision": location.precision,
+        },
+        "nice": {
+            "has_guidance": advice.has_guidance,
+            "message": advice.message,
+            "guidelines": guidelines,
+            "guideline": guidelines[0]["id"] if guidelines else None,
+            "verified": all(g["verified"] for g in guidelines) if guidelines else False,
+            "options": [
+                _compact(
+                    {
+                        "modality": o.modality,
+                        "label": o.label,
+                        "status": o.status,
+                        "order": o.order,
+                        "format": o.format,
+                        "guideline": o.guideline,
+                        "recommendations": list(o.recommendations),
+                        "verified": o.verified,
+                    }
+                )
+                for o in advice.options
+            ],
+        },
+        "choice": [
+            _compact(
+                {
+                    "modality": row.option.modality,
+                    "label": row.option.label,
+                    "status": row.option.status,
+                    "count_in_reach": row.in_reach_count,
+                    "count_remote": row.remote_count,
+                    "nearest_km": round(row.nearest_km, 2) if row.nearest_km is not None else None,
+                    "remote_available": row.remote_count > 0,
+                    "remote_only": row.remote_only,
+                    "paid_only": row.paid_only,
+                    "gap": row.gap,
+                    "text": row.text,
+                }
+            )
+            for row in outcome.panel
+        ],
+        "total_eligible": outcome.total_eligible,
+        "widened": (
+            {
+                "from_radius_km": outcome.widened.from_radius_km,
+                "radius_km": outcome.widened.radius_km,
+                "count": outcome.widened.count,
+            }
+            if outcome.widened
+            else None
+        ),
+        "results": [
+            {
+                "service": presenters.service_summary(r.record),
+                "distance_km": round(r.distance_km, 2) if r.distance_km is not None else None,
+                "score": round(r.score, 3),
+                "reasons": [{"code": reason.code, "text": reason.text} for reason in r.reasons],
+                "nice_status": r.nice_option.status if r.nice_option else None,
+            }
+            for r in outcome.results
+        ],
+        "crisis": [line.to_json() for line in CRISIS_LINES],
+    }
+
+
+@bp.get("/match")
+def match() -> ResponseReturnValue:
+    vocab = get_vocabularies()
+    try:
+        params = parse_search(
+            request.args,
+            modalities=vocab.modalities,
+            needs=vocab.needs,
+            languages=presenters.LANGUAGES,
+        )
+        found = run_search(params)
+    except SearchInputError as error:
+        first = error.errors[0]
+        raise APIError(first.code, first.message, first.field) from error
+    body = match_json(found)
+    if body["widened"] is None:
+        del body["widened"]
+    return jsonify(body)

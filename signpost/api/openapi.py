@@ -1,0 +1,778 @@
+"""The OpenAPI 3.1 description of the API, written for Signpost (``GET /api/v1/openapi.json``).
+
+It follows the Open Referral UK 3.0 API contract (same paths, parameters and page envelope)
+and describes Signpost's own records exactly: schemas are closed (``additionalProperties:
+false``), optional strings are never empty and optional fields are never null, so the
+tests that validate real responses against it also check the "omit empty fields" rule.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from flask import current_app, jsonify
+from flask.typing import ResponseReturnValue
+
+from signpost import slugs
+from signpost.api.views import bp, external_url
+from signpost.vocab import get_vocabularies
+
+Schema = dict[str, Any]
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None) -> Schema:
+    """A closed object: ``required`` keys must be there, nothing else may be."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+        "additionalProperties": False,
+    }
+
+
+def array(items: Schema, *, min_items: int = 1) -> Schema:
+    """Optional arrays are left out when empty, so when present they have items."""
+    return {"type": "array", "items": items, "minItems": min_items}
+
+
+TEXT: Schema = {"type": "string", "minLength": 1}
+ANY_TEXT: Schema = {"type": "string"}
+ID: Schema = {"type": "string", "format": "uuid"}
+URI: Schema = {"type": "string", "format": "uri", "minLength": 1}
+EMAIL: Schema = {"type": "string", "format": "email", "minLength": 1}
+DATE: Schema = {"type": "string", "format": "date"}
+DATETIME: Schema = {"type": "string", "format": "date-time"}
+BOOL: Schema = {"type": "boolean"}
+COUNT: Schema = {"type": "integer", "minimum": 0}
+AGE: Schema = {"type": "number", "minimum": 0, "maximum": 150}
+GBP: Schema = {"type": "number", "minimum": 0}
+
+
+def _schemas() -> dict[str, Schema]:
+    vocab = get_vocabularies()
+    modality_slug = {"type": "string", "enum": list(vocab.modalities)}
+    term = obj(
+        {
+            "id": ID,
+            "name": TEXT,
+            "description": TEXT,
+            "taxonomy": TEXT,
+            "taxonomy_id": ID,
+            "term": TEXT,
+            "code": TEXT,
+        }
+    )
+    term["description"] = "A taxonomy term; `term` and `code` are Signpost's stable slug."
+    attribute = obj(
+        {
+            "id": ID,
+            "link_id": ID,
+            "link_type": TEXT,
+            "link_entity": {"type": "string", "enum": ["service", "organization"]},
+            "taxonomy_term_id": ID,
+            "taxonomy_term": ref("TaxonomyTerm"),
+        }
+    )
+    phone = obj({"id": ID, "number": TEXT}, {"service_id": ID, "organization_id": ID})
+    organization_fields = {"id": ID, "name": TEXT, "description": ANY_TEXT}
+    organization_summary = obj(organization_fields, {"email": EMAIL, "website": URI})
+    organization = obj(
+        {**organization_fields, "x_demo": BOOL},
+        {
+            "email": EMAIL,
+            "website": URI,
+            "phones": array(ref("Phone")),
+            "organization_identifiers": array(
+                obj(
+                    {
+                        "id": ID,
+                        "organization_id": ID,
+                        "identifier_scheme": TEXT,
+                        "identifier_type": TEXT,
+                        "identifier": TEXT,
+                    }
+                )
+            ),
+            "attributes": array(ref("Attribute")),
+        },
+    )
+    location_fields: dict[str, Schema] = {
+        "name": TEXT,
+        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+    }
+    location_required = {"id": ID, "location_type": {"type": "string", "enum": ["physical"]}}
+    location_summary = obj(location_required, location_fields)
+    address = obj(
+        {
+            "id": ID,
+            "location_id": ID,
+            "address_1": ANY_TEXT,
+            "city": ANY_TEXT,
+            "state_province": ANY_TEXT,
+            "postal_code": ANY_TEXT,
+            "country": {"type": "string", "enum": ["GB"]},
+            "address_type": {"type": "string", "enum": ["physical"]},
+        }
+    )
+    location = obj(
+        location_required,
+        {
+            **location_fields,
+            "organization_id": ID,
+            "addresses": array(ref("Address")),
+            "accessibility": array(obj({"id": ID, "location_id": ID, "description": TEXT})),
+        },
+    )
+    service_required = {
+        "id": ID,
+        "organization_id": ID,
+        "name": TEXT,
+        "status": {"type": "string", "enum": list(slugs.SERVICE_STATUSES)},
+        "x_capacity": {"type": "string", "enum": list(slugs.CAPACITY)},
+        "x_demo": BOOL,
+    }
+    service_optional = {
+        "description": TEXT,
+        "url": URI,
+        "email": EMAIL,
+        "fees": TEXT,
+        "accreditations": TEXT,
+        "minimum_age": AGE,
+        "maximum_age": AGE,
+        "assured_date": DATE,
+        "last_modified": DATETIME,
+        "x_last_verified": DATE,
+    }
+    service_summary = obj(
+        {**service_required, "organization": ref("OrganizationSummary")}, service_optional
+    )
+    service_summary["description"] = (
+        "The one-to-one fields of a service. `x_capacity` (accepting, waitlist, closed), "
+        "`x_demo` (fictional demonstration listing) and `x_last_verified` (date the provider "
+        "last confirmed the listing) are Signpost extensions."
+    )
+    wait = obj(
+        {"as_of": DATE},
+        {
+            "modality": modality_slug,
+            "assessment_weeks": COUNT,
+            "treatment_weeks": COUNT,
+            "source": TEXT,
+        },
+    )
+    cost = obj(
+        {"type": {"type": "string", "enum": list(slugs.COST_TYPES)}},
+        {"min_gbp": GBP, "max_gbp": GBP},
+    )
+    service = obj(
+        {
+            **service_required,
+            "organization": ref("Organization"),
+            "cost_options": array(ref("CostOption")),
+            "x_cost": ref("Cost"),
+            "x_trainees_deliver": BOOL,
+            "x_catchment_national": BOOL,
+        },
+        {
+            **service_optional,
+            "application_process": TEXT,
+            "phones": array(ref("Phone")),
+            "languages": array(obj({"id": ID, "service_id": ID, "name": TEXT})),
+            "service_areas": array(ref("ServiceArea")),
+            "service_at_locations": array(ref("ServiceAtLocationInService")),
+            "attributes": array(ref("Attribute")),
+            "x_waits": array(ref("Wait")),
+            "x_typical_sessions": TEXT,
+            "x_communities": array(TEXT),
+            "x_catchment_radius_km": {"type": "number", "exclusiveMinimum": 0},
+        },
+    )
+    service["description"] = (
+        "A fully nested service. Modalities, needs, client groups (NICE age bands), formats, "
+        "delivery modes and referral routes are taxonomy terms linked by `attributes`; the "
+        "organisation's sector is an attribute of the organisation. Extensions: `x_capacity`, "
+        "`x_demo`, `x_last_verified`, `x_waits` (weeks to assessment and to therapy, dated), "
+        "`x_cost`, `x_typical_sessions`, `x_trainees_deliver`, `x_communities`, "
+        "`x_catchment_national`, `x_catchment_radius_km`."
+    )
+    return {
+        "Error": obj(
+            {
+                "error": obj(
+                    {"code": TEXT, "message": TEXT},
+                    {"field": TEXT},
+                )
+            }
+        ),
+        "ApiInfo": obj({"version": TEXT, "profile": URI, "openapi_url": URI}),
+        "TaxonomyTerm": term,
+        "Taxonomy": obj(
+            {"id": ID, "name": TEXT, "description": TEXT, "version": TEXT},
+            {"taxonomy_terms": array(ref("TaxonomyTerm"))},
+        ),
+        "Attribute": attribute,
+        "Phone": phone,
+        "OrganizationSummary": organization_summary,
+        "Organization": organization,
+        "Address": address,
+        "LocationSummary": location_summary,
+        "Location": location,
+        "CostOption": obj(
+            {"id": ID, "service_id": ID, "option": TEXT},
+            {
+                "amount": GBP,
+                "currency": {"type": "string", "enum": ["GBP"]},
+                "amount_description": TEXT,
+            },
+        ),
+        "ServiceArea": obj(
+            {
+                "id": ID,
+                "service_id": ID,
+                "x_kind": {"type": "string", "enum": list(slugs.CATCHMENT_KINDS)},
+            },
+            {"name": TEXT, "service_area": TEXT},
+        ),
+        "Wait": wait,
+        "Cost": cost,
+        "ServiceSummary": service_summary,
+        "Service": service,
+        "ServiceAtLocationInService": obj(
+            {"id": ID, "service_id": ID, "location_id": ID, "location": ref("Location")}
+        ),
+        "ServiceAtLocationSummary": obj(
+            {
+                "id": ID,
+                "service_id": ID,
+                "location_id": ID,
+                "location": ref("LocationSummary"),
+                "service": ref("ServiceSummary"),
+            },
+            {"x_distance_metres": COUNT},
+        ),
+        "ServiceAtLocation": obj(
+            {
+                "id": ID,
+                "service_id": ID,
+                "location_id": ID,
+                "location": ref("Location"),
+                "service": ref("Service"),
+            }
+        ),
+        **_match_schemas(),
+    }
+
+
+def _match_schemas() -> dict[str, Schema]:
+    """The match API (PRODUCT §6). Open objects: the matcher may add fields over time."""
+    vocab = get_vocabularies()
+
+    def slug_list(values: list[str]) -> Schema:
+        return {"type": "array", "items": {"type": "string", "enum": values}}
+
+    return {
+        "MatchServiceSummary": {
+            "type": "object",
+            "required": [
+                "id",
+                "name",
+                "url",
+                "organization",
+                "modalities",
+                "needs",
+                "formats",
+                "delivery",
+                "referral_routes",
+                "cost",
+                "capacity",
+                "demo",
+            ],
+            "properties": {
+                "id": TEXT,
+                "name": TEXT,
+                "url": TEXT,
+                "organization": {
+                    "type": "object",
+                    "required": ["id", "name", "sector"],
+                    "properties": {
+                        "id": TEXT,
+                        "name": TEXT,
+                        "sector": {"type": "string", "enum": list(slugs.SECTORS)},
+                    },
+                },
+                "modalities": slug_list(list(vocab.modalities)),
+                "needs": slug_list(list(vocab.needs)),
+                "formats": slug_list(list(slugs.FORMATS)),
+                "delivery": slug_list(list(slugs.DELIVERY)),
+                "referral_routes": slug_list(list(slugs.REFERRAL_ROUTES)),
+                "minimum_age": AGE,
+                "maximum_age": AGE,
+                "cost": {
+                    "type": "object",
+                    "required": ["type"],
+                    "properties": {
+                        "type": {"type": "string", "enum": list(slugs.COST_TYPES)},
+                        "min_gbp": GBP,
+                        "max_gbp": GBP,
+                    },
+                },
+                "capacity": {"type": "string", "enum": list(slugs.CAPACITY)},
+                "waits": {
+                    "type": "object",
+                    "properties": {
+                        "assessment_weeks": COUNT,
+                        "treatment_weeks": COUNT,
+                        "as_of": DATE,
+                    },
+                },
+                "last_verified": DATE,
+                "demo": BOOL,
+            },
+        },
+        "MatchResult": {
+            "type": "object",
+            "required": ["service", "distance_km", "score", "reasons"],
+            "properties": {
+                "service": ref("MatchServiceSummary"),
+                "distance_km": {
+                    "type": ["number", "null"],
+                    "minimum": 0,
+                    "description": "Distance to the nearest site; null when reached remotely.",
+                },
+                "score": {"type": "number"},
+                "reasons": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "text"],
+                        "properties": {"code": TEXT, "text": TEXT},
+                    },
+                },
+                "nice_status": {
+                    "type": ["string", "null"],
+                    "description": "The NICE status of the option this service offers, if any.",
+                },
+            },
+        },
+        "MatchResponse": {
+            "type": "object",
+            "required": ["query", "location", "nice", "choice", "results", "crisis"],
+            "properties": {
+                "query": {"type": "object", "description": "The question, normalised."},
+                "location": {
+                    "type": "object",
+                    "required": ["name", "latitude", "longitude", "precision"],
+                    "properties": {
+                        "name": TEXT,
+                        "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+                        "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+                        "precision": TEXT,
+                    },
+                },
+                "nice": {
+                    "type": "object",
+                    "description": "NICE guidance for the need, age and severity: guideline, "
+                    "options with their status and order, and whether it was verified.",
+                },
+                "choice": {
+                    "type": "array",
+                    "description": "Per NICE option: how many services offer it in reach, the "
+                    "nearest in km, whether a remote one exists, and a gap flag.",
+                    "items": {"type": "object"},
+                },
+                "results": {"type": "array", "items": ref("MatchResult")},
+                "crisis": {
+                    "type": "array",
+                    "description": "Crisis lines to show with the results.",
+                },
+            },
+        },
+    }
+
+
+def _parameters(max_per_page: int) -> dict[str, Schema]:
+    vocab = get_vocabularies()
+
+    def query(name: str, schema: Schema, description: str, **extra: Any) -> Schema:
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": schema,
+            **extra,
+        }
+
+    return {
+        "search": query(
+            "search",
+            {"type": "string", "maxLength": 200},
+            "Words that must all appear in the service's name or description, or "
+            "its organisation's name (case-insensitive).",
+        ),
+        "page": query(
+            "page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}, "Page number, from 1."
+        ),
+        "per_page": query(
+            "per_page",
+            {"type": "integer", "minimum": 1},
+            f"Items per page (default 50); values above {max_per_page} are "
+            f"reduced to {max_per_page}.",
+        ),
+        "taxonomy_term_id": query(
+            "taxonomy_term_id",
+            {"type": "string", "maxLength": 100},
+            "Only services linked to this taxonomy term.",
+        ),
+        "taxonomy_id": query(
+            "taxonomy_id",
+            {"type": "string", "maxLength": 100},
+            "Only services with a term from this taxonomy (its id or name, "
+            "e.g. signpost-modalities).",
+        ),
+        "minimum_age": query(
+            "minimum_age",
+            AGE,
+            "Only services whose minimum age is at least this (a service without one counts as 0).",
+        ),
+        "maximum_age": query(
+            "maximum_age",
+            AGE,
+            "Only services whose maximum age is at most "
+            "this (services without a maximum age are left out).",
+        ),
+        "day": query(
+            "day",
+            {"type": "string", "enum": ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]},
+            "Only services open on this day. Signpost holds no opening times, so "
+            "schedule filters match no service.",
+        ),
+        "start_time": query(
+            "start_time",
+            {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"},
+            "Only services opening at or after this time (HH:MM[:SS]). See day.",
+        ),
+        "end_time": query(
+            "end_time",
+            {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"},
+            "Only services closing at or before this time (HH:MM[:SS]). See day.",
+        ),
+        "modified_after": query(
+            "modified_after",
+            {"type": "string", "format": "date-time"},
+            "Only services modified at or after this date-time (ISO 8601; "
+            "a date alone means its midnight, UTC).",
+        ),
+        "postcode": query(
+            "postcode",
+            {"type": "string", "maxLength": 100},
+            "A UK postcode (full or partial) or place. Services with a catchment "
+            "only appear where it covers the postcode; results are nearest first "
+            "and carry x_distance_metres.",
+            example="LS1 4AP",
+        ),
+        "proximity": query(
+            "proximity",
+            {"type": "number", "minimum": 0, "maximum": 1_000_000},
+            "Only locations within this many metres of the postcode.",
+        ),
+        "location": query(
+            "location",
+            {"type": "string", "minLength": 1, "maxLength": 100},
+            "Postcode, partial postcode or place name.",
+            required=True,
+            example="LS1 4AP",
+        ),
+        "need": query(
+            "need",
+            {"type": "string", "enum": list(vocab.needs)},
+            "What the person wants help with.",
+            required=True,
+            example="depression",
+        ),
+        "age": query("age", {"type": "integer", "minimum": 0, "maximum": 130}, "Age in years."),
+        "severity": query(
+            "severity",
+            {"type": "string", "enum": list(slugs.SEVERITIES)},
+            "Where NICE distinguishes severity.",
+        ),
+        "modality": query(
+            "modality",
+            {"type": "array", "items": {"type": "string", "enum": list(vocab.modalities)}},
+            "Preferred therapies (repeatable).",
+            style="form",
+            explode=True,
+        ),
+        "relational": query(
+            "relational",
+            {"type": "boolean"},
+            "Prefer therapies where the relationship is a main route of change.",
+        ),
+        "delivery": query(
+            "delivery",
+            {"type": "array", "items": {"type": "string", "enum": list(slugs.DELIVERY)}},
+            "Acceptable ways to attend (repeatable).",
+            style="form",
+            explode=True,
+        ),
+        "max_cost": query("max_cost", GBP, "Highest fee per session in GBP; 0 = free only."),
+        "self_referral": query(
+            "self_referral", {"type": "boolean"}, "Only services you can refer yourself to."
+        ),
+        "language": query(
+            "language", {"type": "string", "maxLength": 50}, "A language the service works in."
+        ),
+        "radius_km": query(
+            "radius_km",
+            {"type": "number", "exclusiveMinimum": 0, "maximum": 1000, "default": 25},
+            "Search radius in km.",
+        ),
+        "limit": query(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+            "Most results to return.",
+        ),
+    }
+
+
+CORS_HEADER = {
+    "Access-Control-Allow-Origin": {
+        "description": "Always `*`: the API is public.",
+        "required": True,
+        "schema": {"type": "string", "enum": ["*"]},
+    }
+}
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {
+        "description": description,
+        "headers": CORS_HEADER,
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def _responses() -> dict[str, Schema]:
+    error = ref("Error")
+    return {
+        "BadRequest": _json(error, "Bad input: `field` names the parameter."),
+        "NotFound": _json(error, "Nothing has that id."),
+        "TooManyRequests": _json(error, "Rate limit reached: wait and try again."),
+        "Unavailable": _json(error, "The directory is unavailable just now."),
+    }
+
+
+def _page(item: str) -> Schema:
+    return obj(
+        {
+            "total_items": COUNT,
+            "total_pages": COUNT,
+            "page_number": {"type": "integer", "minimum": 1},
+            "size": COUNT,
+            "first_page": BOOL,
+            "last_page": BOOL,
+            "empty": BOOL,
+            "contents": {"type": "array", "items": ref(item)},
+        }
+    )
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    ok: Schema,
+    ok_description: str,
+    parameters: list[str] | None = None,
+    *,
+    not_found: bool = False,
+    tags: list[str] | None = None,
+) -> Schema:
+    responses: dict[str, Schema] = {
+        "200": _json(ok, ok_description),
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "429": {"$ref": "#/components/responses/TooManyRequests"},
+        "503": {"$ref": "#/components/responses/Unavailable"},
+    }
+    if not_found:
+        responses["404"] = {"$ref": "#/components/responses/NotFound"}
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "tags": tags or ["Open Referral UK"],
+            "parameters": [{"$ref": f"#/components/parameters/{p}"} for p in parameters or []],
+            "responses": responses,
+        }
+    }
+
+
+def _by_id(operation_id: str, summary: str, schema: Schema, what: str, description: str) -> Schema:
+    op = _operation(operation_id, summary, schema, description, not_found=True)
+    op["parameters"] = [
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "description": f"The id of the {what}.",
+            "schema": {"type": "string", "minLength": 1},
+        }
+    ]
+    return op
+
+
+SERVICE_FILTERS = [
+    "search",
+    "page",
+    "per_page",
+    "taxonomy_term_id",
+    "taxonomy_id",
+    "minimum_age",
+    "maximum_age",
+    "day",
+    "start_time",
+    "end_time",
+    "modified_after",
+]
+MATCH_PARAMETERS = [
+    "location",
+    "need",
+    "age",
+    "severity",
+    "modality",
+    "relational",
+    "delivery",
+    "max_cost",
+    "self_referral",
+    "language",
+    "radius_km",
+    "limit",
+]
+
+
+@functools.lru_cache(maxsize=8)
+def build_spec(server_url: str, max_per_page: int) -> dict[str, Any]:
+    """The whole description; ``server_url`` is the absolute base, e.g. …/api/v1."""
+    paths = {
+        "/": _operation(
+            "getAPIMetaInformation",
+            "About this API",
+            ref("ApiInfo"),
+            "The HSDS-UK version, profile and this description's URL.",
+        ),
+        "/services": _operation(
+            "getPaginatedListOfServices",
+            "Search services",
+            _page("ServiceSummary"),
+            "A page of services (one-to-one fields and organisation), ordered by name.",
+            SERVICE_FILTERS,
+        ),
+        "/services/{id}": _by_id(
+            "getFullyNestedServiceById",
+            "One service, fully nested",
+            ref("Service"),
+            "service",
+            "The service with every related record.",
+        ),
+        "/taxonomies": _operation(
+            "getPaginatedListOfTaxonomies",
+            "Taxonomies",
+            _page("Taxonomy"),
+            "Signpost's taxonomies: modalities, needs, client groups, formats, delivery, "
+            "referral routes and sectors.",
+            ["page", "per_page"],
+        ),
+        "/taxonomies/{id}": _by_id(
+            "getTaxonomyById",
+            "One taxonomy with its terms",
+            ref("Taxonomy"),
+            "taxonomy (its UUID or its name, e.g. signpost-modalities)",
+            "The taxonomy.",
+        ),
+        "/taxonomy_terms": _operation(
+            "getPaginatedListOfTaxonomyTerms",
+            "Taxonomy terms",
+            _page("TaxonomyTerm"),
+            "Every term, taxonomy by taxonomy.",
+            ["page", "per_page", "taxonomy_id"],
+        ),
+        "/taxonomy_terms/{id}": _by_id(
+            "getTaxonomyTermById",
+            "One taxonomy term",
+            ref("TaxonomyTerm"),
+            "taxonomy term",
+            "The term.",
+        ),
+        "/service_at_locations": _operation(
+            "getPaginatedListOfServiceAtLocation",
+            "Services at locations",
+            _page("ServiceAtLocationSummary"),
+            "A page of service-at-location records; with `postcode`, nearest first.",
+            [*SERVICE_FILTERS, "postcode", "proximity"],
+        ),
+        "/service_at_locations/{id}": _by_id(
+            "getServiceAtLocationWithNestedDataById",
+            "One service at a location",
+            ref("ServiceAtLocation"),
+            "service at location",
+            "The location and the fully nested service.",
+        ),
+        "/match": _operation(
+            "match",
+            "Ranked therapy services for a person, with their NICE choices",
+            ref("MatchResponse"),
+            "Ranked results with reasons, the NICE options and what is available in reach.",
+            MATCH_PARAMETERS,
+            tags=["Signpost"],
+        ),
+        "/openapi.json": _operation(
+            "getOpenAPI",
+            "This description",
+            {"type": "object"},
+            "OpenAPI 3.1 JSON.",
+            tags=["Signpost"],
+        ),
+    }
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Signpost open data API",
+            "version": API_VERSION,
+            "description": (
+                "Talking therapy services in the UK as Open Referral UK (HSDS-UK 3.0) data, "
+                "plus Signpost's match API. Public, no key, JSON, `Access-Control-Allow-Origin: "
+                "*`. Optional fields are left out rather than null. Errors are "
+                '`{"error": {"code", "message", "field"}}`. Only approved, active listings '
+                "are published; demonstration listings carry `x_demo: true`."
+            ),
+            "license": {
+                "name": "Open Government Licence v3.0",
+                "url": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+            },
+        },
+        "servers": [{"url": server_url}],
+        "tags": [
+            {"name": "Open Referral UK", "description": "HSDS-UK 3.0 endpoints."},
+            {"name": "Signpost", "description": "Signpost's own endpoints."},
+        ],
+        "paths": paths,
+        "components": {
+            "schemas": _schemas(),
+            "parameters": _parameters(max_per_page),
+            "responses": _responses(),
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    server = external_url("api.root").rstrip("/")
+    return jsonify(build_spec(server, int(current_app.config.get("API_MAX_PER_PAGE", 100))))

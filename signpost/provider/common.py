@@ -1,0 +1,44 @@
+"""Small helpers the provider and admin views share: rendering forms, who is signed in."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, cast
+
+from flask import current_app, render_template
+from flask_login import current_user
+
+from signpost.geo.geocoder import Geocoder
+from signpost.models import User
+from signpost.provider.forms import SignpostForm
+
+_GEOCODER_KEY = "signpost.geocoder"  # the same single geocoder the search uses
+
+
+def me() -> User:
+    """The signed-in user (views call this only behind a login guard)."""
+    return cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+
+
+def today() -> date:
+    return date.today()
+
+
+def geocoder() -> Geocoder:
+    found = current_app.extensions.get(_GEOCODER_KEY)
+    if found is None:
+        found = Geocoder(current_app.config["POSTCODE_INDEX"])
+        current_app.extensions[_GEOCODER_KEY] = found
+    return cast(Geocoder, found)
+
+
+def render_page(
+    template: str, *, form: SignpostForm | None = None, status: int = 200, **context: Any
+) -> tuple[str, int]:
+    """Render a page; a form with errors gets "Error: " in the title (see layout.html)."""
+    errors = list(context.pop("error_list", []) or [])
+    has_errors = bool(errors) or (form is not None and form.has_errors)
+    html = render_template(
+        template, form=form, error_list=errors, form_has_errors=has_errors, **context
+    )
+    return html, status
