@@ -48,10 +48,10 @@ run: db ## Install everything and serve the demo on http://127.0.0.1:5000
 
 test: install postcodes ## Install everything and run every test (unit, integration, browser)
 	@command -v $(CHROMIUM) >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	$(VENV)/bin/pytest
+	SIGNPOST_POSTCODE_INDEX=$(CURDIR)/instance/postcodes.sqlite $(VENV)/bin/pytest
 
 test-unit: install ## Run the tests that need no browser
-	$(VENV)/bin/pytest -m "not browser"
+	SIGNPOST_POSTCODE_INDEX=$(CURDIR)/instance/postcodes.sqlite $(VENV)/bin/pytest -m "not browser"
 
 lint: install ## ruff check and format check
 	$(VENV)/bin/ruff check .

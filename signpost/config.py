@@ -50,6 +50,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        # "index" (default) or "naive": the baseline kept only for `make bench` comparisons.
+        "MATCHER": env.get("SIGNPOST_MATCHER", "index"),
     }
     config.update(overrides)
 

@@ -25,7 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _postcode_index(tmp_root: Path) -> str:
     """The built postcode index: the one `make postcodes` made, or build one for this run."""
-    for candidate in (os.environ.get("SIGNPOST_POSTCODE_INDEX"), ROOT / "instance" / "postcodes.sqlite"):
+    for candidate in (
+        os.environ.get("SIGNPOST_POSTCODE_INDEX"),
+        ROOT / "instance" / "postcodes.sqlite",
+    ):
         if candidate and Path(candidate).exists():
             return str(candidate)
     from signpost.geo.index_build import build_index

@@ -104,12 +104,16 @@ def therapy(slug: str) -> str:
     modality = vocab.modalities.get(slug)
     if modality is None:
         abort(404)
-    return render_template(
-        "patient/therapy.html",
-        modality=modality,
-        vocab=vocab,
-        nice_uses=get_nice().needs_for_modality(slug),
-    )
+    nice = get_nice()
+    uses = [
+        {
+            "text": f"{vocab.needs[use.need].name} ({vocab.band(use.age_band).phrase}): "
+            f"{presenters.STATUS_TEXT.get(use.status, use.status)} ({use.guideline})",
+            "verified": nice.guidelines[use.guideline].verified,
+        }
+        for use in nice.needs_for_modality(slug)
+    ]
+    return render_template("patient/therapy.html", modality=modality, vocab=vocab, nice_uses=uses)
 
 
 @bp.get("/privacy")

@@ -188,8 +188,11 @@ def present(found: SearchOutcome, today: date, flag_days: int = 183) -> dict[str
     vocab = get_vocabularies()
     outcome = found.outcome
     need = vocab.needs[found.params.need]
+    headline, _, rest = outcome.advice.message.partition(". ")
     return {
         "need_name": need.name,
+        "advice_headline": headline + ("." if rest else ""),
+        "advice_more": [s for s in outcome.advice.summaries] + ([rest] if rest else []),
         "location": found.location,
         "advice": outcome.advice,
         "panel": [panel_row(row) for row in outcome.panel],

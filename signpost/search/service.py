@@ -70,5 +70,11 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
         stale_after_days=current_app.config["STALE_HIDE_DAYS"],
         flag_after_days=current_app.config["STALE_FLAG_DAYS"],
     )
-    outcome = match(query, get_index(db.session), advice)
+    if current_app.config.get("MATCHER") == "naive":  # benchmarks only: the old way
+        from signpost.directory.baseline import load_records_orm
+        from signpost.matcher.naive import naive_match
+
+        outcome = naive_match(query, load_records_orm(db.session), advice)
+    else:
+        outcome = match(query, get_index(db.session), advice)
     return SearchOutcome(params=params, location=location, outcome=outcome)
