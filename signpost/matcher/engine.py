@@ -27,47 +27,56 @@ if TYPE_CHECKING:
     from signpost.nice import NiceAdvice, NiceOption
 
 
-@dataclass(frozen=True)
-class _OptionMask:
-    modalities: int  # bits of every index modality that counts as this option's therapy
-    format_bit: int | None  # None: any format
-
-
 def _options(advice: NiceAdvice) -> tuple[NiceOption, ...]:
     return tuple(advice.options) if advice.has_guidance else ()
 
 
 def _satisfying_bits(index: DirectoryIndex, target: str | NiceOption, age: int | None) -> int:
-    # The vocabulary is small (tens of slugs), so asking the NICE rules per slug is cheap.
-    return index.modality_vocab.mask(
-        slug for slug in index.modality_vocab.bits if r.modality_satisfies(slug, target, age)
-    )
+    """Bits of every index modality that counts as ``target`` for this age (cached per index:
+    the answer depends only on the target's slug and kind, and the age)."""
+    if isinstance(target, str):
+        key: tuple[object, ...] = (target, age)
+    else:
+        key = (target.modality, target.kind, age)
+    bits = index.satisfying_cache.get(key)
+    if bits is None:
+        bits = index.modality_vocab.mask(
+            slug for slug in index.modality_vocab.bits if r.modality_satisfies(slug, target, age)
+        )
+        index.satisfying_cache[key] = bits
+    return bits
 
 
-def _option_masks(
-    index: DirectoryIndex, options: Sequence[NiceOption], age: int | None
-) -> list[_OptionMask]:
-    masks = []
+@dataclass(frozen=True)
+class _Columns:
+    """Per-service values gathered once for the pool, shared by scoring and the panel."""
+
+    modalities: IntArray
+    closed: BoolArray
+    free: BoolArray
+    offers: tuple[BoolArray, ...]  # per NICE option: does the service offer it
+
+
+def _gather(
+    index: DirectoryIndex, query: MatchQuery, options: Sequence[NiceOption], pool: Pool
+) -> _Columns:
+    rows = pool.rows
+    modalities = index.modalities[rows]
+    formats = index.formats[rows] if any(option.format for option in options) else None
+    offers = []
     for option in options:
-        format_bit = None
-        if option.format:
-            format_bit = index.format_vocab.bits.get(option.format, 0)
-        masks.append(_OptionMask(_satisfying_bits(index, option, age), format_bit))
-    return masks
-
-
-def _offers(index: DirectoryIndex, mask: _OptionMask, rows: IntArray) -> BoolArray:
-    offered = (index.modalities[rows] & mask.modalities) != 0
-    if mask.format_bit is not None:
-        offered &= (index.formats[rows] & mask.format_bit) != 0
-    return offered
+        offered = (modalities & _satisfying_bits(index, option, query.age)) != 0
+        if option.format and formats is not None:
+            offered &= (formats & index.format_vocab.bits.get(option.format, 0)) != 0
+        offers.append(offered)
+    return _Columns(modalities, index.closed[rows], index.free[rows], tuple(offers))
 
 
 def _score(
     index: DirectoryIndex,
     query: MatchQuery,
     options: Sequence[NiceOption],
-    masks: Sequence[_OptionMask],
+    columns: _Columns,
     pool: Pool,
 ) -> tuple[FloatArray, IntArray]:
     """Scores (quantised) and the index of each service's credited NICE option (-1: none).
@@ -79,14 +88,13 @@ def _score(
     size = len(rows)
     best = np.full(size, -1, dtype=np.int64)
     for i in r.option_priority(options):
-        best[(best == -1) & _offers(index, masks[i], rows)] = i
+        best[(best == -1) & columns.offers[i]] = i
     points = np.array([r.option_points(option, rules) for option in options] + [0.0])
     nice = points[best]  # -1 picks the trailing 0.0
 
     named = np.zeros(size, dtype=bool)
     for slug in query.modalities:
-        bits = _satisfying_bits(index, slug, query.age)
-        named |= (index.modalities[rows] & bits) != 0
+        named |= (columns.modalities & _satisfying_bits(index, slug, query.age)) != 0
     relational = index.relational[rows] if query.relational else np.zeros(size, dtype=bool)
     community = member(rows, index.community_rows(query.community))
     preference = (
@@ -114,17 +122,11 @@ def _score(
     else:
         freshness = rules.freshness_weight * np.clip((query.stale_after_days - days) / span, 0, 1)
 
-    fit = np.zeros(size) if query.need == r.NOT_SURE else index.specialist_points[rows]
-    total = (
-        nice
-        + preference
-        + distance
-        + index.wait_points[rows]
-        + freshness
-        + index.cost_points[rows]
-        + index.capacity_points[rows]
-        + fit
-    )
+    if query.need == r.NOT_SURE:
+        fit = np.zeros(size)
+    else:
+        fit = np.where(index.specialist[rows], rules.specialist, 0.0)
+    total = nice + preference + distance + freshness + index.static_points[rows] + fit
     return np.floor(total * 1000.0 + 0.5) / 1000.0, best
 
 
@@ -140,48 +142,70 @@ def _concat(first: Pool, second: Pool) -> Pool:
 
 
 def _panel(
-    index: DirectoryIndex,
     query: MatchQuery,
     options: Sequence[NiceOption],
-    masks: Sequence[_OptionMask],
-    base: Pool,
-    extra: Pool | None,
+    columns: _Columns,
+    pool: Pool,
+    base_size: int,
 ) -> tuple[ChoicePanelRow, ...]:
-    open_ = ~index.closed[base.rows]
-    in_reach = open_ & base.in_reach & base.in_person
-    remote = open_ & base.remote_credit
-    paid = ~index.free[base.rows]
+    """One row per option. The first ``base_size`` pool entries are within reach or remote;
+    the rest were found by widening and only give the nearest further away."""
+    open_ = ~columns.closed
+    base = np.zeros(len(pool), dtype=bool)
+    base[:base_size] = True
+    in_reach = base & open_ & pool.in_reach & pool.in_person
+    remote = base & open_ & pool.remote_credit
+    further = ~base & open_
+    paid = ~columns.free
     rows = []
-    for option, mask in zip(options, masks, strict=True):
-        offered = _offers(index, mask, base.rows)
+    for option, offered in zip(options, columns.offers, strict=True):
         here = offered & in_reach
         there = offered & remote
         used = here | there
-        nearest = float(base.distance[here].min()) if here.any() else None
-        beyond_km = None
-        if extra is not None and len(extra):
-            further = _offers(index, mask, extra.rows) & ~index.closed[extra.rows]
-            if further.any():
-                beyond_km = float(extra.distance[further].min())
+        beyond = offered & further
         rows.append(
             make_panel_row(
                 option,
                 in_reach=int(here.sum()),
                 remote=int(there.sum()),
-                nearest_km=nearest,
+                nearest_km=float(pool.distance[here].min()) if here.any() else None,
                 paid_only=bool(used.any() and paid[used].all()),
                 radius_km=query.radius_km,
-                nearest_beyond_km=beyond_km,
+                nearest_beyond_km=float(pool.distance[beyond].min()) if beyond.any() else None,
             )
         )
     return tuple(rows)
+
+
+def _top(
+    index: DirectoryIndex, pool: Pool, scores: FloatArray, closed: BoolArray, limit: int
+) -> IntArray:
+    """Positions of the best ``limit`` entries: closed last, score, distance, id.
+
+    A partial partition on (closed, score) narrows the field first, keeping every tie at the
+    cut, so only a few entries need the full four-key sort.
+    """
+    candidates = np.arange(len(pool))
+    if len(pool) > 4 * limit:
+        primary = np.where(closed, scores - 1e6, scores)
+        cut = np.partition(-primary, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(-primary <= cut)
+    distance = pool.distance[candidates]
+    order = np.lexsort(
+        (
+            index.id_rank[pool.rows[candidates]],
+            np.where(np.isnan(distance), np.inf, distance),
+            -scores[candidates],
+            closed[candidates],
+        )
+    )
+    return candidates[order][:limit]
 
 
 def match(query: MatchQuery, index: DirectoryIndex, advice: NiceAdvice) -> MatchOutcome:
     """Rank every eligible service for the query; see PRODUCT.md section 5."""
     rules = index.rules
     options = _options(advice)
-    masks = _option_masks(index, options, query.age)
 
     base = index.pool(query)
     open_in_reach = int((base.in_reach & ~index.closed[base.rows]).sum())
@@ -189,7 +213,7 @@ def match(query: MatchQuery, index: DirectoryIndex, advice: NiceAdvice) -> Match
     widened: WidenInfo | None = None
     if open_in_reach < rules.min_in_reach and query.accepts_in_person:
         for radius in r.widen_radii(query, rules):
-            extra = index.beyond(query, radius, np.sort(base.rows))
+            extra = index.beyond(query, radius, base.rows)
             found = int((~index.closed[extra.rows]).sum())
             widened = WidenInfo(
                 from_radius_km=query.radius_km,
@@ -203,13 +227,11 @@ def match(query: MatchQuery, index: DirectoryIndex, advice: NiceAdvice) -> Match
     pool = base if extra is None else _concat(base, extra)
     beyond = np.zeros(len(pool), dtype=bool)
     beyond[len(base) :] = True
-    scores, best = _score(index, query, options, masks, pool)
-
-    closed = index.closed[pool.rows]
-    distance_key = np.where(np.isnan(pool.distance), np.inf, pool.distance)
-    order = np.lexsort((index.id_rank[pool.rows], distance_key, -scores, closed))
+    columns = _gather(index, query, options, pool)
+    scores, best = _score(index, query, options, columns, pool)
+    order = _top(index, pool, scores, columns.closed, query.limit)
     results = []
-    for i in order[: query.limit]:
+    for i in order:
         row = int(pool.rows[i])
         record = index.records[row]
         distance = None if math.isnan(pool.distance[i]) else float(pool.distance[i])
@@ -234,7 +256,7 @@ def match(query: MatchQuery, index: DirectoryIndex, advice: NiceAdvice) -> Match
                 beyond_radius=bool(beyond[i]),
             )
         )
-    panel = _panel(index, query, options, masks, base, extra)
+    panel = _panel(query, options, columns, pool, len(base))
     return MatchOutcome(
         query=query,
         advice=advice,

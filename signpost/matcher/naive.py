@@ -72,16 +72,8 @@ def _score(
         distance = near
     days = r.days_since_verified(record, query) or 0
     fit = 0.0 if query.need == r.NOT_SURE else r.specialist_points(record, rules)
-    total = (
-        nice
-        + preference
-        + distance
-        + r.wait_points(record, rules)
-        + r.freshness_points(days, query, rules)
-        + r.cost_points(record, rules)
-        + r.capacity_points(record, rules)
-        + fit
-    )
+    freshness = r.freshness_points(days, query, rules)
+    total = nice + preference + distance + freshness + r.static_points(record, rules) + fit
     return r.quantise(total), option
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 def nice_reasons(option: NiceOption | None, advice: NiceAdvice) -> list[Reason]:
     if not advice.has_guidance:
-        return [Reason("no_nice_guidance", advice.message or NO_GUIDANCE_TEXT)]
+        return [Reason("no_nice_guidance", NO_GUIDANCE_TEXT)]
     context = need_context(advice.need, advice.severity)
     if option is None:
         return [Reason("nice_not_listed", f"Not one of the therapies NICE lists for {context}")]

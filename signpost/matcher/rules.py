@@ -261,6 +261,11 @@ def capacity_points(record: ServiceRecord, rules: ScoringRules) -> float:
     return rules.capacity_closed
 
 
+def static_points(record: ServiceRecord, rules: ScoringRules) -> float:
+    """The score parts that depend only on the service, summed in a fixed order."""
+    return wait_points(record, rules) + cost_points(record, rules) + capacity_points(record, rules)
+
+
 def specialist_points(record: ServiceRecord, rules: ScoringRules) -> float:
     """Fit points before knowing the need: the need filter guarantees it is listed."""
     return rules.specialist if len(record.needs) <= rules.specialist_max_needs else 0.0

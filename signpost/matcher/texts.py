@@ -58,7 +58,8 @@ NEED_LABELS = {
 
 SEVERITY_PREFIX = {"less-severe": "less severe ", "more-severe": "more severe "}
 
-NO_GUIDANCE_TEXT = "NICE has no specific guidance for this, so these are ranked by fit and access"
+# Short, because it is repeated on every result; the advice's own message explains more once.
+NO_GUIDANCE_TEXT = "No NICE guidance on therapy for this, so ranked by fit and access"
 
 
 def modality_label(slug: str) -> str:

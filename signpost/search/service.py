@@ -65,6 +65,7 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
         max_cost=params.max_cost,
         self_referral=params.self_referral,
         language=params.language,
+        community=params.community,
         radius_km=params.radius_km,
         limit=params.limit,
         stale_after_days=current_app.config["STALE_HIDE_DAYS"],

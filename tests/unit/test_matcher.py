@@ -15,6 +15,7 @@ from signpost.matcher.naive import naive_match
 from signpost.matcher.query import MatchQuery
 from signpost.matcher.records import Wait
 from signpost.matcher.results import Reason, WidenInfo
+from signpost.matcher.texts import NO_GUIDANCE_TEXT
 from signpost.nice import get_nice
 from tests.unit.matcher_factories import (
     DEPRESSION,
@@ -188,7 +189,7 @@ def test_hard_filter(record: dict[str, Any], asked: dict[str, Any], included: bo
             {"needs": {"bereavement"}},
             {"need": "bereavement"},
             advice(need="bereavement", message=NO_GUIDANCE),
-            Reason("no_nice_guidance", NO_GUIDANCE),
+            Reason("no_nice_guidance", NO_GUIDANCE_TEXT),
             id="no-guidance",
         ),
         pytest.param(
@@ -481,7 +482,9 @@ def test_needs_without_guidance_rank_by_fit_and_access() -> None:
     assert outcome.panel == ()
     assert outcome.not_nearby == ()
     assert outcome.message == NO_GUIDANCE
-    assert all(r.reasons[0] == Reason("no_nice_guidance", NO_GUIDANCE) for r in outcome.results)
+    assert all(
+        r.reasons[0] == Reason("no_nice_guidance", NO_GUIDANCE_TEXT) for r in outcome.results
+    )
 
 
 def test_ties_break_on_distance_then_id() -> None:
@@ -804,3 +807,26 @@ def test_query_rejects_bad_values(bad: dict[str, Any]) -> None:
 def test_query_today_is_required() -> None:
     with pytest.raises(TypeError):
         MatchQuery(latitude=0.0, longitude=0.0, need="depression")  # type: ignore[call-arg]
+
+
+# -- with the repository's NICE knowledge -------------------------------------------------------
+
+
+def test_real_advice_credits_dit_as_short_term_psychodynamic() -> None:
+    nice = get_nice().advise("depression", 34, "less-severe")
+    outcome = run([service("svc-dit", modalities={"dit"})], query(**WIDE), nice)
+    ranked = result(outcome, "svc-dit")
+    assert ranked.nice_option is not None and ranked.nice_option.modality == "psychodynamic"
+    assert ranked.reasons[0].code == "nice_first_line"
+    assert [row.option for row in outcome.panel] == list(nice.options)
+
+
+def test_real_advice_never_presents_cbt_for_me_cfs_as_a_cure() -> None:
+    nice = get_nice().advise("physical-symptoms", 40, "unsure")
+    cbt = service("svc-cbt", modalities={"cbt"}, needs={"physical-symptoms"})
+    outcome = run([cbt], query(need="physical-symptoms", severity="unsure", **WIDE), nice)
+    ranked = result(outcome, "svc-cbt")
+    assert ranked.nice_option is not None and ranked.nice_option.status != "symptom-support"
+    # The symptom-support option is still shown in the panel, as support, never hidden.
+    support = [row for row in outcome.panel if row.option.status == "symptom-support"]
+    assert len(support) == 1 and support[0].in_reach_count == 1
