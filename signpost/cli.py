@@ -8,15 +8,26 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(build_postcodes)
     app.cli.add_command(seed)
     app.cli.add_command(generate_demo)
+    from signpost.oruk import cli as oruk_cli
+
+    app.cli.add_command(oruk_cli.export_oruk)
+    app.cli.add_command(oruk_cli.import_oruk)
+    app.cli.add_command(oruk_cli.csv_template)
+    app.cli.add_command(oruk_cli.import_csv)
+    from signpost.reminders import send_reminders_command
+
+    app.cli.add_command(send_reminders_command)
 
 
 @click.command("build-postcodes")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Rebuild even if the index exists.")
 def build_postcodes(force: bool) -> None:
     """Build the offline postcode and place index from bundled open data."""
@@ -33,6 +44,7 @@ def build_postcodes(force: bool) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 @click.option("--no-demo", is_flag=True, help="Load vocabularies only, no demo directory.")
 def seed(no_demo: bool) -> None:
     """Load vocabularies and the demo directory (idempotent)."""
@@ -43,6 +55,7 @@ def seed(no_demo: bool) -> None:
 
 
 @click.command("generate-demo")
+@with_appcontext
 @click.option("--services", "count", type=click.IntRange(1, 1_000_000), required=True)
 @click.option("--seed", "seed_value", type=int, default=1, show_default=True)
 def generate_demo(count: int, seed_value: int) -> None:

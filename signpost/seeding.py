@@ -38,7 +38,9 @@ def seed_vocabularies(session: Session) -> dict[str, int]:
     return written
 
 
-def _upsert(session: Session, model: type[Modality] | type[Need], slug: str, values: dict) -> int:
+def _upsert(
+    session: Session, model: type[Modality] | type[Need], slug: str, values: dict[str, Any]
+) -> int:
     row = session.get(model, slug)
     if row is None:
         session.add(model(slug=slug, **values))

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from signpost.demo.directory import demo_id
 from signpost.models import Membership, Organization, User
 
-__all__ = ["DEMO_ACCOUNTS", "DEMO_ORGANISATION_NAME", "DemoAccount", "install_accounts"]
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "DEMO_ORGANISATION_NAME",
+    "DemoAccount",
+    "demo_organisation_id",
+    "install_accounts",
+]
 
 #: The demo charity whose listings the provider accounts manage.
 DEMO_ORGANISATION_NAME = "Example Leeds Counselling Collective (demo)"

@@ -27,6 +27,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signpost import slugs
 from signpost.models import (
     Location,
     Organization,
@@ -35,6 +36,7 @@ from signpost.models import (
     ServiceAtLocation,
     Wait,
 )
+from signpost.vocab import get_vocabularies
 
 __all__ = [
     "DEMO_NAMESPACE",
@@ -48,6 +50,7 @@ __all__ = [
     "build_directory",
     "demo_id",
     "install_directory",
+    "iter_services",
     "load_places",
     "slugify",
 ]
@@ -128,10 +131,6 @@ class Area:
     kind: str  # city | rural
     phone_prefix: str
     patches: tuple[Patch, ...]
-
-    @property
-    def districts(self) -> frozenset[str]:
-        return frozenset(options[0].district for patch in self.patches for options in patch.places)
 
 
 def load_places(path: Path = PLACES_PATH) -> tuple[Area, ...]:
@@ -526,7 +525,32 @@ def build_directory(
             if built is not None:
                 orgs.append(built)
     _check_unique(orgs)
+    _check_vocabularies(orgs)
     return tuple(orgs)
+
+
+def _check_vocabularies(orgs: list[OrganisationSpec]) -> None:
+    """Fail with the service's name if a template uses a slug outside the vocabularies."""
+    vocab = get_vocabularies()
+    allowed = {
+        "modalities": set(vocab.modalities),
+        "needs": set(vocab.needs),
+        "formats": set(slugs.FORMATS),
+        "delivery": set(slugs.DELIVERY),
+        "referral_routes": set(slugs.REFERRAL_ROUTES),
+    }
+    for org in orgs:
+        if org.sector not in slugs.SECTORS:
+            raise ValueError(f"demo directory: {org.name}: unknown sector {org.sector!r}")
+        for service in org.services:
+            for attribute, values in allowed.items():
+                unknown = set(getattr(service, attribute)) - values
+                if unknown or not getattr(service, attribute):
+                    raise ValueError(
+                        f"demo directory: {service.name}: bad {attribute} {sorted(unknown)}"
+                    )
+            if service.capacity not in slugs.CAPACITY or service.cost_type not in slugs.COST_TYPES:
+                raise ValueError(f"demo directory: {service.name}: bad capacity or cost type")
 
 
 def _check_unique(orgs: list[OrganisationSpec]) -> None:

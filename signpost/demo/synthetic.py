@@ -2,9 +2,12 @@
 
 Services are spread over ~70 Great Britain towns and cities (seed_data/demo_towns.yaml),
 weighted by population, each at real postcodes with jittered coordinates. Speed matters
-(100,000 services in well under two minutes), so rows are built as plain dicts and written
-with SQLAlchemy Core ``insert()`` executemany, one transaction per batch: the ORM would
-cost ~20x more per row here.
+(100,000 services in under two minutes), so rows are built as plain dicts and handed to the
+driver in bulk, one transaction per batch of 5,000 services: executemany of plain tuples on
+SQLite, COPY on PostgreSQL (two connections side by side). Measured at 100,000 services:
+ORM objects would take many minutes; Core ``insert()`` executemany took 63 s on SQLite and
+135 s on PostgreSQL, as its per-row parameter processing and PostgreSQL's per-statement
+round trips dominated.
 
 Deterministic: the same ``seed`` and ``count`` give the same rows and ids. Ids are UUID5s of
 (seed, service number); each batch has its own ``random.Random`` so a re-run can skip the
@@ -15,17 +18,22 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import random
+import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, Date, DateTime, Table, func, select
 
 from signpost.extensions import db
 from signpost.models import (
@@ -81,6 +89,9 @@ _COMMUNITIES = (
 )  # fmt: skip
 _REMOTE_SHARE = 0.03
 _DEFAULT_PHONE_PREFIX = "01632 960"
+_SQLITE_CACHE_KIB = 256 * 1024
+_POSTGRES_WRITERS = 2
+_AREA = re.compile(r"[A-Z]+")
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,12 @@ class _Town:
 class _Geography:
     towns: tuple[_Town, ...]
     cumulative: tuple[float, ...]  # by population
+
+
+def _main_area(districts: Iterable[str]) -> str:
+    """The postcode area most of a town's districts are in ("LS" for Leeds)."""
+    areas = Counter(_AREA.match(d).group() for d in districts)  # type: ignore[union-attr]
+    return areas.most_common(1)[0][0]
 
 
 @functools.cache
@@ -116,20 +133,31 @@ def _geography(path: Path = TOWNS_PATH) -> _Geography:
                     tuple((pc, float(lat), float(lon)) for pc, lat, lon in d["postcodes"])
                     for d in districts
                 ),
-                area="".join(ch for ch in districts[0]["district"] if ch.isalpha()),
+                area=_main_area(d["district"] for d in districts),
             )
         )
     cumulative = tuple(itertools.accumulate(float(t["population"]) for t in raw["towns"]))
     return _Geography(tuple(towns), cumulative)
 
 
+_NAMESPACE_BYTES = SYNTHETIC_NAMESPACE.bytes
+# The RFC 4122 variant bits (10xx) applied to the 17th hex digit.
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _uuid5(name: str) -> str:
+    """``str(uuid.uuid5(SYNTHETIC_NAMESPACE, name))``, about 4x faster (no UUID object)."""
+    h = hashlib.sha1(_NAMESPACE_BYTES + name.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
 def service_id(seed: int, number: int) -> str:
     """The id of synthetic service ``number`` (0-based) generated with ``seed``."""
-    return str(uuid.uuid5(SYNTHETIC_NAMESPACE, f"{seed}:service:{number}"))
+    return _uuid5(f"{seed}:service:{number}")
 
 
 def _uid(seed: int, *parts: object) -> str:
-    return str(uuid.uuid5(SYNTHETIC_NAMESPACE, f"{seed}:" + ":".join(map(str, parts))))
+    return _uuid5(f"{seed}:" + ":".join(map(str, parts)))
 
 
 def _pick(rng: random.Random, cumulative: Sequence[float]) -> int:
@@ -290,7 +318,8 @@ class _BatchBuilder:
         street_numbers = [rng.randint(1, 200) for _ in sites]
         typical = f"{rng.randint(4, 12)} to {rng.randint(13, 24)} sessions"
         trainees = sector == "low-cost" and rng.random() < 0.4
-        whole_area = rng.random() < 0.3
+        whole_area = rng.random() < 0.4
+        n_districts = rng.randint(3, 8)
         if sid in skip:
             return
 
@@ -363,11 +392,11 @@ class _BatchBuilder:
         if remote:
             areas = [("national", "")]
         elif sector == "nhs":
-            # NHS footprints: the town's postcode districts, or its whole postcode area.
+            # NHS footprints: the town's whole postcode area, or its nearest districts.
             areas = (
                 [("postcode-area", town.area)]
                 if whole_area
-                else [("postcode-district", d) for d in town.districts]
+                else [("postcode-district", d) for d in town.districts[:n_districts]]
             )
         else:
             areas = [("radius", f"{radius:g}")]
@@ -428,17 +457,65 @@ class _BatchBuilder:
         return postcode, lat + rng.uniform(-0.003, 0.003), lon + rng.uniform(-0.0045, 0.0045)
 
 
-def _existing(conn: Connection, start: int, stop: int, seed: int) -> set[str]:
-    """Ids already written for services start..stop (and their organisations)."""
+def _existing(conn: Connection, start: int, stop: int, seed: int) -> tuple[set[str], bool]:
+    """Ids already written for services start..stop and their organisations, and whether
+    every service of the batch is already there."""
     first, last = service_id(seed, start), service_id(seed, stop - 1)
     probe = select(Service.id).where(Service.id.in_([first, last]))
     if not conn.execute(probe).first():
-        return set()  # the usual case: a fresh batch, no big IN query
+        return set(), False  # the usual case: a fresh batch, no big IN query
     ids = [service_id(seed, n) for n in range(start, stop)]
     found = set(conn.scalars(select(Service.id).where(Service.id.in_(ids))))
+    complete = len(found) == len(ids)
     org_ids = [_uid(seed, "organisation", n) for n in range(start, stop)]
     found |= set(conn.scalars(select(Organization.id).where(Organization.id.in_(org_ids))))
-    return found
+    return found, complete
+
+
+def _write(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` through the driver: COPY on PostgreSQL, executemany elsewhere.
+
+    Core ``insert()`` spends more time processing parameters than the database spends
+    writing; handing the driver plain tuples is ~3x faster on SQLite and COPY ~10x faster
+    than executemany on PostgreSQL.
+    """
+    columns = [c for c in table.columns if c.name in rows[0]]
+    names = [c.name for c in columns]
+    getter = itemgetter(*names)
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    if conn.dialect.name == "postgresql":
+        # psycopg adapts dates, booleans and NULLs itself.
+        sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(getter(row))
+        return
+    # Other databases store dates in their own format (SQLite: ISO text): use the column
+    # type's converter, as SQLAlchemy would, but only where one is needed.
+    converters = [
+        (i, c.type.dialect_impl(conn.dialect).bind_processor(conn.dialect))
+        for i, c in enumerate(columns)
+        if isinstance(c.type, Date | DateTime)
+    ]
+    values: list[Any] = [getter(row) for row in rows]
+    if converters:
+        converted = []
+        for value in values:
+            items = list(value)
+            for i, convert in converters:
+                if convert is not None:
+                    items[i] = convert(items[i])
+            converted.append(items)
+        values = converted
+    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(names))
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", values
+        )
+    finally:
+        cursor.close()
 
 
 def _ensure_vocabularies() -> None:
@@ -449,6 +526,24 @@ def _ensure_vocabularies() -> None:
         seed_vocabularies(db.session)
         ensure_directory_version(db.session)
         db.session.commit()
+
+
+def _write_batch(
+    conn: Connection, builder: _BatchBuilder, batch: int, start: int, stop: int
+) -> tuple[int, int]:
+    """Write one batch in one transaction; return (services, rows) written."""
+    with conn.begin():
+        if conn.dialect.name == "postgresql":
+            # Safe: a batch lost in a crash is simply written again on a re-run.
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO off")
+        skip, complete = _existing(conn, start, stop, builder.seed)
+        if complete:
+            return 0, 0
+        rows = builder.build(batch, start, stop, skip)
+        for table, values in rows.tables():
+            if values:
+                _write(conn, table, values)
+    return len(rows.services), rows.total
 
 
 def generate_synthetic(
@@ -464,24 +559,51 @@ def generate_synthetic(
     _ensure_vocabularies()
     db.session.remove()  # no session transaction may hold SQLite's lock while we write
     builder = _BatchBuilder(seed, date.today(), datetime.now(UTC))
+    batches = [
+        (batch, start, min(start + BATCH_SIZE, count))
+        for batch, start in enumerate(range(0, count, BATCH_SIZE))
+    ]
     engine = db.engine
-    services = rows_written = 0
-    for batch, start in enumerate(range(0, count, BATCH_SIZE)):
-        stop = min(start + BATCH_SIZE, count)
-        with engine.begin() as conn:
-            skip = _existing(conn, start, stop, seed)
-            rows = builder.build(batch, start, stop, skip)
-            for table, values in rows.tables():
-                if values:
-                    conn.execute(insert(table), values)
-        services += len(rows.services)
-        rows_written += rows.total
+    totals = [0, 0]
+
+    def done(written: tuple[int, int], size: int) -> None:
+        totals[0] += written[0]
+        totals[1] += written[1]
         if progress is not None:
-            progress(stop - start)
+            progress(size)
+
+    if engine.dialect.name == "postgresql" and len(batches) > 1:
+        # The server's per-row work (foreign-key and key checks) dominates and runs on one
+        # core per connection: batches are independent, so write them side by side.
+        # Progress is reported from this thread only (click's bar is not thread-safe).
+        def run(batch: int, start: int, stop: int) -> tuple[int, int]:
+            with engine.connect() as conn:
+                return _write_batch(conn, builder, batch, start, stop)
+
+        with ThreadPoolExecutor(max_workers=_POSTGRES_WRITERS) as pool:
+            futures = {pool.submit(run, *b): b[2] - b[1] for b in batches}
+            for future in as_completed(futures):
+                done(future.result(), futures[future])
+    else:
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # Random UUID keys touch pages all over each index: SQLite's default 2 MB
+                # page cache thrashes past ~20,000 services. This connection only.
+                conn.exec_driver_sql(f"PRAGMA cache_size=-{_SQLITE_CACHE_KIB}")
+                conn.commit()
+            try:
+                for batch, start, stop in batches:
+                    done(_write_batch(conn, builder, batch, start, stop), stop - start)
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA cache_size=-2000")
+                    conn.commit()
 
     from signpost.directory.versioning import bump
 
-    if services:
+    if totals[0]:
         bump(db.session)  # every worker's search index reloads
         db.session.commit()
-    return {"services": services, "rows": rows_written}
+    return {"services": totals[0], "rows": totals[1]}
