@@ -57,7 +57,6 @@ class Selection:
 
     chosen: tuple[str, ...]
     notices: tuple[str, ...]
-    ticked_count: int
 
 
 @dataclass(frozen=True)
@@ -68,15 +67,12 @@ class HandoutService:
     sector: str
     demo: bool
     therapies: tuple[str, ...]
-    nice_label: str | None
     distance: str
     cost: str
     wait: str
     capacity: str
     reasons: tuple[str, ...]
     how_to_refer: str
-    contact: Contact
-    page_url: str
 
 
 @dataclass(frozen=True)
@@ -132,7 +128,7 @@ def select_services(
     notices: list[str] = []
     if len(usable) > limit:
         notices.append(
-            f"You ticked {len(usable)} services. A handout has room for {limit}, so it shows "
+            f"You selected {len(usable)} services. A handout has room for {limit}, so it shows "
             f"the first {limit}."
         )
     for service_id in ticked:
@@ -147,12 +143,12 @@ def select_services(
     unknown = sum(1 for s in ticked if s not in available and not known_names.get(s))
     if unknown:
         notices.append(
-            "1 service you ticked could not be found. It may have been removed from Signpost."
+            "1 service you selected could not be found. It may have been removed from Signpost."
             if unknown == 1
-            else f"{unknown} services you ticked could not be found. They may have been "
+            else f"{unknown} services you selected could not be found. They may have been "
             "removed from Signpost."
         )
-    return Selection(chosen=tuple(usable[:limit]), notices=tuple(notices), ticked_count=len(ticked))
+    return Selection(chosen=tuple(usable[:limit]), notices=tuple(notices))
 
 
 def record_area(location: ResolvedLocation) -> str:
@@ -219,6 +215,19 @@ def compact_wait(wait: Wait | None) -> str:
     return ", ".join(parts)
 
 
+def compact_cost(cost_type: str, low: float | None, high: float | None) -> str:
+    """Cost for a table cell: "Free", "£25 to £70, by income", "£20 a session"."""
+    if cost_type == "free":
+        return "Free"
+    if cost_type == "donation":
+        return "Free (donations welcome)"
+    if cost_type == "sliding-scale":
+        if low is not None and high is not None:
+            return f"£{low:g} to £{high:g}, by income"
+        return "By income"
+    return f"£{low:g} a session" if low is not None else "Fees apply"
+
+
 def compact_distance(distance_km: float | None) -> str:
     return "Remote" if distance_km is None else f"{distance_km:.1f} km"
 
@@ -227,7 +236,6 @@ def build_service(
     row: Mapping[str, Any],
     routes: Iterable[str],
     contact: Contact,
-    page_url: str,
 ) -> HandoutService:
     """One handout entry from a presented result row (``presenters.result_row``)."""
     return HandoutService(
@@ -237,15 +245,12 @@ def build_service(
         sector=row["sector"],
         demo=bool(row["demo"]),
         therapies=tuple(row["modalities"]),
-        nice_label=row.get("nice_label"),
         distance=row["distance"],
         cost=row["cost"],
         wait=row["wait"],
         capacity=row["capacity_text"],
         reasons=why_chosen(row["reasons"]),
         how_to_refer=how_to_refer(routes, contact, row.get("how_to_refer")),
-        contact=contact,
-        page_url=page_url,
     )
 
 
@@ -310,8 +315,10 @@ def record_text(
     if advice.has_guidance and groups:
         lines.append("NICE options:")
         lines += [f"- {short}: {', '.join(labels)}" for _, short, labels in groups]
-    else:
+    elif advice.has_guidance:
         lines.append("NICE: no talking therapy named for this situation.")
+    else:
+        lines.append("NICE: no specific guidance on talking therapy for this need.")
     for guideline in advice.guidelines:
         numbers = dict.fromkeys(
             number

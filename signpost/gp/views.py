@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from signpost.api.views import external_url
 from signpost.directory.loading import public_service_filter
 from signpost.extensions import db
 from signpost.gp import handout, qr
@@ -30,12 +31,12 @@ from signpost.vocab import get_vocabularies
 bp = Blueprint("gp", __name__)
 
 NO_SERVICE_TICKED = FieldError(
-    "service", "missing_service", "Tick at least one service to make a handout"
+    "service", "missing_service", "Select at least one service for the handout"
 )
 NONE_USABLE = FieldError(
     "service",
     "no_usable_service",
-    "None of the services you ticked are in these results. Tick at least one service",
+    "The services you selected are not in these results. Select at least one service",
 )
 
 
@@ -67,6 +68,9 @@ def _search(params: SearchParams) -> _Search:
         row["gp"] = {
             "distance": handout.compact_distance(row["distance_km"]),
             "wait": handout.compact_wait(record.overall_wait()),
+            "cost": handout.compact_cost(
+                record.cost_type, record.cost_min_gbp, record.cost_max_gbp
+            ),
             "referral": handout.referral_short(record.referral_routes),
         }
     routes = {service_id: record.referral_routes for service_id, record in records.items()}
@@ -83,8 +87,9 @@ def _consultation(
         "gp/consultation.html",
         vocab=vocab,
         values=request.args,
-        field_errors=list(errors),
         errors={e.field: e.message for e in errors},
+        # NHS macros give a group's first radio or checkbox the group's name as its id.
+        error_links=[{"text": e.message, "href": f"#{e.field}"} for e in errors],
         languages=presenters.LANGUAGES,
         communities=presenters.COMMUNITIES,
         has_preferences=presenters.has_preferences(request.args),
@@ -163,14 +168,13 @@ def _build_handout() -> _Handout | ResponseReturnValue:
             rows[service_id],
             search.routes[service_id],
             _contact(public.get(service_id)),
-            url_for("patient.service", service_id=service_id, _external=True),
         )
         for service_id in selection.chosen
     )
     params = search.found.params
     record = handout.record_text(
         today=date.today(),
-        need_name=search.view["need_name"],
+        need=params.need,
         severity=params.severity,
         age=params.age,
         area=handout.record_area(search.found.location),
@@ -199,7 +203,6 @@ def _page_context(built: _Handout) -> Mapping[str, Any]:
         "today": presenters.long_date(date.today()),
         "back_url": f"{url_for('gp.consultation')}?{built.query}&{urlencode(chosen)}",
         "handout_url": f"{url_for('gp.handout')}?{built.query}&{urlencode(chosen)}",
-        "record_url": f"{url_for('gp.record')}?{built.query}&{urlencode(chosen)}",
     }
 
 
@@ -208,7 +211,7 @@ def handout_page() -> ResponseReturnValue:
     built = _build_handout()
     if not isinstance(built, _Handout):
         return built
-    results_url = f"{url_for('patient.search', _external=True)}?{built.query}"
+    results_url = f"{external_url('patient.search')}?{built.query}"
     return render_template(
         "gp/handout.html",
         nice=handout.nice_choice(built.search.found.outcome.advice),
