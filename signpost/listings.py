@@ -27,9 +27,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -71,13 +72,6 @@ SERVICE_FIELDS: tuple[str, ...] = (
     "trainees_deliver",
 )
 TAG_FIELDS = {"formats": "format", "delivery": "delivery", "referral_routes": "referral"}
-LIST_FIELDS: tuple[str, ...] = (
-    "modalities",
-    "needs",
-    *TAG_FIELDS,
-    "languages",
-    "communities",
-)
 LOCATION_FIELDS: tuple[str, ...] = (
     "name",
     "address_1",
@@ -96,7 +90,12 @@ ORGANIZATION_FIELDS: tuple[str, ...] = (
     "phone",
     "description",
 )
-CATCHMENT_KINDS = ("national", "areas", "radius")
+STATUS_NAMES: dict[str, str] = {
+    "active": "Open",
+    "temporarily closed": "Temporarily closed",
+    "inactive": "Not running at the moment",
+    "defunct": "Closed for good",
+}
 REPORT_KINDS: dict[str, str] = {
     "closed": "The service has closed or is not taking new people",
     "contact": "The phone number, email, website or address is wrong",
@@ -475,14 +474,14 @@ class Draft:
         assert self.pending is not None and self.pending.entity_id is not None
         return self.pending.entity_id
 
-    @property
+    @cached_property
     def content(self) -> Content:
         if self.pending is not None:
             return dict(self.pending.payload)
         assert self.service is not None
         return service_content(self.service)
 
-    @property
+    @cached_property
     def published_content(self) -> Content | None:
         return service_content(self.service) if self.service is not None else None
 
@@ -877,6 +876,21 @@ def pending_requests(session: Session) -> list[ChangeRequest]:
     )
 
 
+def pending_for_organizations(
+    session: Session, organization_ids: Iterable[str]
+) -> list[ChangeRequest]:
+    ids = list(organization_ids)
+    if not ids:
+        return []
+    return list(
+        session.execute(
+            select(ChangeRequest)
+            .where(ChangeRequest.organization_id.in_(ids), ChangeRequest.state == "pending")
+            .order_by(ChangeRequest.submitted_at)
+        ).scalars()
+    )
+
+
 def recent_decisions(
     session: Session, organization_ids: Iterable[str], limit: int = 10
 ) -> list[ChangeRequest]:
@@ -1090,14 +1104,6 @@ def resolve_report(session: Session, report: ProblemReport) -> None:
     session.commit()
 
 
-def count_pending(session: Session) -> int:
-    return int(
-        session.execute(
-            select(func.count()).select_from(ChangeRequest).where(ChangeRequest.state == "pending")
-        ).scalar_one()
-    )
-
-
 # -- describing content for people -------------------------------------------------------------
 
 
@@ -1122,13 +1128,17 @@ def _long_date(value: str | date | datetime | None) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def _weeks(count: int) -> str:
+    return f"{count} week" if count == 1 else f"{count} weeks"
+
+
 def describe_wait(wait: Content) -> str:
     therapy = _vocab_name("modalities", wait["modality"]) if wait.get("modality") else "Overall"
     parts = []
     if wait.get("assessment_weeks") is not None:
-        parts.append(f"{wait['assessment_weeks']} weeks to assessment")
+        parts.append(f"{_weeks(wait['assessment_weeks'])} to assessment")
     if wait.get("treatment_weeks") is not None:
-        parts.append(f"{wait['treatment_weeks']} weeks to start therapy")
+        parts.append(f"{_weeks(wait['treatment_weeks'])} to start therapy")
     figures = ", ".join(parts) or "no figures"
     return f"{therapy}: {figures} (as of {_long_date(wait.get('as_of'))})"
 
@@ -1155,6 +1165,8 @@ def describe(name: str, value: Any) -> list[str]:
     if name in vocabularies:
         values = value if isinstance(value, list) else [value]
         return [_vocab_name(vocabularies[name], v) for v in values]
+    if name == "status":
+        return [STATUS_NAMES.get(value, str(value))]
     if name == "catchment":
         kind = value.get("kind")
         if kind == "national":
@@ -1177,6 +1189,39 @@ def describe(name: str, value: Any) -> list[str]:
     if isinstance(value, list):
         return [", ".join(str(v) for v in value)]
     return [str(value)]
+
+
+SUMMARY_FIELDS: tuple[str, ...] = (
+    "name",
+    "status",
+    "description",
+    "modalities",
+    "needs",
+    "formats",
+    "delivery",
+    "minimum_age",
+    "maximum_age",
+    "referral_routes",
+    "how_to_refer",
+    "cost_type",
+    "cost_min_gbp",
+    "cost_max_gbp",
+    "cost_description",
+    "languages",
+    "communities",
+    "typical_sessions",
+    "registration_bodies",
+    "trainees_deliver",
+    "catchment",
+    "website",
+    "email",
+    "phone",
+)
+
+
+def summary(content: Content) -> list[tuple[str, list[str]]]:
+    """(label, lines) for each listing field, in the order the edit form asks them."""
+    return [(FIELD_LABELS[name], describe(name, content.get(name))) for name in SUMMARY_FIELDS]
 
 
 def diff(before: Content | None, after: Content) -> list[Change]:

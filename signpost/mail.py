@@ -8,7 +8,6 @@ tools can see it (the pattern Flask-Mail uses).
 
 from __future__ import annotations
 
-import logging
 import smtplib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,8 +16,6 @@ from email.message import EmailMessage
 
 from blinker import Namespace
 from flask import Flask, current_app
-
-log = logging.getLogger(__name__)
 
 _signals = Namespace()
 email_dispatched = _signals.signal("email-dispatched")
@@ -63,18 +60,18 @@ def send_email(to: Sequence[str], subject: str, body: str) -> Email:
                     smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
-            log.error("email %r not sent: %s", subject, type(error).__name__)
+            app.logger.error("email %r not sent: %s", subject, type(error).__name__)
             raise MailError(str(error)) from error
         delivered = True
     elif app.debug or app.testing:
-        log.info(
+        app.logger.info(
             "MAIL_SERVER is not set, so this email was not sent.\nTo: %s\nSubject: %s\n\n%s",
             ", ".join(recipients),
             subject,
             body,
         )
     else:
-        log.warning("MAIL_SERVER is not set: email %r was not sent", subject)
+        app.logger.warning("MAIL_SERVER is not set: email %r was not sent", subject)
 
     email = Email(recipients, subject, body, delivered)
     email_dispatched.send(app, email=email)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
@@ -97,8 +97,15 @@ def db_session(app: Flask) -> Iterator[object]:
         engines[None] = connection  # type: ignore[assignment]
         original = db.session
         db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
+
+        def fresh_g(_sender: Flask, **_extra: object) -> None:
+            # Requests reuse this test's app context, so give each one a clean ``g`` as in
+            # production (Flask-Login and Flask-WTF cache the user and CSRF token there).
+            g.__dict__.clear()
+
         try:
-            yield db.session
+            with request_started.connected_to(fresh_g, app):
+                yield db.session
         finally:
             db.session.remove()
             db.session = original

@@ -74,11 +74,17 @@ def user_for_reset(session: Session, email: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def reset_password(session: Session, user_id: int, fingerprint: str, new_password: str) -> User:
-    """Set a new password from a reset link; the link then stops working."""
+def user_for_reset_link(session: Session, user_id: int, fingerprint: str) -> User:
+    """The account a reset link is for, while the link is unused (its password unchanged)."""
     user = session.get(User, user_id)
     if user is None or not user.active or password_fingerprint(user.password_hash) != fingerprint:
         raise TokenError(expired=False)
+    return user
+
+
+def reset_password(session: Session, user_id: int, fingerprint: str, new_password: str) -> User:
+    """Set a new password from a reset link; the link then stops working."""
+    user = user_for_reset_link(session, user_id, fingerprint)
     check_new_password(new_password)
     user.set_password(new_password)
     record_revision(

@@ -1,12 +1,174 @@
-"""Moderation."""
+"""Moderation at /admin: the queue of changes, before/after review, approve or reject with
+a reason, listing history, the audit log, problem reports, and (admins) users and roles.
+
+The whole blueprint requires a moderator (``require_moderator`` runs before every
+request); users and roles also require an admin.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from signpost import listings
+from signpost.accounts import users
+from signpost.admin.forms import RejectForm, UserForm
+from signpost.auth import admin_required, require_moderator
+from signpost.extensions import db
+from signpost.models import ChangeRequest, Organization, ProblemReport, Service, User
+from signpost.provider.common import history_helpers, me, render_page, today
 
 bp = Blueprint("admin", __name__)
+bp.before_request(require_moderator)
+bp.context_processor(history_helpers)
+
+AUDIT_PAGE_SIZE = 50
 
 
 @bp.get("")
-def queue() -> str:
-    return render_template("admin/queue.html")
+def queue() -> ResponseReturnValue:
+    requests = listings.pending_requests(db.session)
+    return render_page(
+        "admin/queue.html",
+        reviews=[listings.review(db.session, r) for r in requests],
+        open_reports=len(listings.open_reports(db.session)),
+    )
+
+
+def _request_or_404(request_id: int) -> ChangeRequest:
+    change = db.session.get(ChangeRequest, request_id)
+    if change is None:
+        abort(404)
+    return change
+
+
+def _request_page(
+    change: ChangeRequest,
+    form: RejectForm | None = None,
+    *,
+    status: int = 200,
+    error_list: list[dict[str, str]] | None = None,
+) -> ResponseReturnValue:
+    return render_page(
+        "admin/request.html",
+        form=form or RejectForm(),
+        status=status,
+        review=listings.review(db.session, change),
+        error_list=error_list,
+    )
+
+
+@bp.get("/requests/<int:request_id>")
+def change_request(request_id: int) -> ResponseReturnValue:
+    return _request_page(_request_or_404(request_id))
+
+
+@bp.post("/requests/<int:request_id>/approve")
+def approve(request_id: int) -> ResponseReturnValue:
+    change = _request_or_404(request_id)
+    try:
+        listings.approve(db.session, me(), change, today())
+    except listings.ModerationError as error:
+        change = _request_or_404(request_id)
+        return _request_page(
+            change, status=409, error_list=[{"text": error.message, "href": "#decision"}]
+        )
+    flash("Approved. The change is now public.", "success")
+    return redirect(url_for("admin.queue"))
+
+
+@bp.post("/requests/<int:request_id>/reject")
+def reject(request_id: int) -> ResponseReturnValue:
+    change = _request_or_404(request_id)
+    form = RejectForm()
+    if not form.validate():
+        return _request_page(change, form)
+    try:
+        listings.reject(db.session, me(), change, form.reason.data)
+    except listings.ModerationError as error:
+        change = _request_or_404(request_id)
+        return _request_page(
+            change, form, status=409, error_list=[{"text": error.message, "href": "#decision"}]
+        )
+    flash("Rejected. The provider can see your reason.", "success")
+    return redirect(url_for("admin.queue"))
+
+
+@bp.get("/history/<entity_id>")
+def history(entity_id: str) -> ResponseReturnValue:
+    revisions = listings.history(db.session, entity_id)
+    service = db.session.get(Service, entity_id)
+    organization = db.session.get(Organization, entity_id)
+    if not revisions and service is None and organization is None:
+        abort(404)
+    return render_page(
+        "admin/history.html",
+        revisions=revisions,
+        service=service,
+        organization=organization,
+        entity_id=entity_id,
+    )
+
+
+@bp.get("/audit")
+def audit() -> ResponseReturnValue:
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    revisions = listings.recent_revisions(
+        db.session, limit=AUDIT_PAGE_SIZE + 1, offset=(number - 1) * AUDIT_PAGE_SIZE
+    )
+    return render_page(
+        "admin/audit.html",
+        revisions=revisions[:AUDIT_PAGE_SIZE],
+        page=number,
+        has_more=len(revisions) > AUDIT_PAGE_SIZE,
+    )
+
+
+@bp.get("/reports")
+def reports() -> ResponseReturnValue:
+    return render_page(
+        "admin/reports.html",
+        reports=listings.open_reports(db.session),
+        report_kinds=listings.REPORT_KINDS,
+    )
+
+
+@bp.post("/reports/<int:report_id>/resolve")
+def report_resolve(report_id: int) -> ResponseReturnValue:
+    report = db.session.get(ProblemReport, report_id)
+    if report is None:
+        abort(404)
+    listings.resolve_report(db.session, report)
+    flash("The report has been marked as dealt with.", "success")
+    return redirect(url_for("admin.reports"))
+
+
+@bp.get("/users")
+@admin_required
+def user_list() -> ResponseReturnValue:
+    return render_page("admin/users.html", users=users.all_users(db.session))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user(user_id: int) -> ResponseReturnValue:
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    if request.method != "POST":
+        form = UserForm(data={"role": person.role, "active": "yes" if person.active else "no"})
+        return render_page("admin/user.html", form=form, person=person)
+    form = UserForm()
+    if form.validate():
+        try:
+            changed = users.update_user(
+                db.session, me(), person, role=form.role.data, active=form.active.data == "yes"
+            )
+        except users.AccountError as error:
+            db.session.rollback()
+            form.role.errors.append(error.message)
+        else:
+            flash(f"{person.email} updated." if changed else "Nothing changed.", "success")
+            return redirect(url_for("admin.user_list"))
+    return render_page("admin/user.html", form=form, person=person)

@@ -1,0 +1,1 @@
+"""Provider area: accounts, an organisation's listings, and public problem reports."""

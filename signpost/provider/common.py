@@ -9,7 +9,8 @@ from flask import current_app, render_template
 from flask_login import current_user
 
 from signpost.geo.geocoder import Geocoder
-from signpost.models import User
+from signpost.listings import ACTION_LABELS, Change, diff
+from signpost.models import Revision, User
 from signpost.provider.forms import SignpostForm
 
 _GEOCODER_KEY = "signpost.geocoder"  # the same single geocoder the search uses
@@ -42,3 +43,19 @@ def render_page(
         template, form=form, error_list=errors, form_has_errors=has_errors, **context
     )
     return html, status
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action.replace("-", " ").capitalize())
+
+
+def revision_changes(revision: Revision) -> list[Change]:
+    """What a revision changed, field by field (a removal shows only its "before")."""
+    before = revision.before or None
+    after = revision.after if revision.after is not None else dict.fromkeys(before or {})
+    return diff(before, after)
+
+
+def history_helpers() -> dict[str, Any]:
+    """Template helpers for history pages (a blueprint context processor)."""
+    return {"action_label": action_label, "revision_changes": revision_changes}

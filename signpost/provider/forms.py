@@ -26,10 +26,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 
 from signpost.geo.postcodes import PostcodeKind, classify
-from signpost.listings import LOCATION_FIELDS, REPORT_KINDS, Content
+from signpost.listings import LOCATION_FIELDS, REPORT_KINDS, STATUS_NAMES, Content
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
 MAX_AGE = 120
@@ -57,28 +58,44 @@ class SignpostForm(FlaskForm):
 # -- fields and validators ------------------------------------------------------------------
 
 
+def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def pairs_of(field: Any) -> list[tuple[str, str]]:
+    """(value, label) of each of a choice field's options."""
+    return [(choice.value, choice.label) for choice in field.choices or []]
+
+
 class Checkboxes(SelectMultipleField):
     """A group of NHS.UK checkboxes; ``required`` is the message when none is ticked."""
 
     def __init__(self, label: str, required: str | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("choices", [])
+        kwargs["choices"] = options(kwargs.get("choices", []))
         super().__init__(label, **kwargs)
         self.required_message = required
+
+    def set_options(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.choices = options(pairs)
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        return pairs_of(self)
 
     def pre_validate(self, form: Any) -> None:
         if not self.data:
             if self.required_message:
                 raise StopValidation(self.required_message)
             return
-        allowed = {str(value) for value, _label in self.choices}  # type: ignore[misc]
+        allowed = {value for value, _label in self.pairs}
         if any(value not in allowed for value in self.data):
             raise StopValidation(f"Select {self.label.text.lower()} from the list")
 
     def items(self) -> list[dict[str, Any]]:
         chosen = set(self.data or [])
         return [
-            {"value": value, "text": text, "checked": value in chosen}
-            for value, text in self.choices  # type: ignore[misc]
+            {"value": value, "text": text, "checked": value in chosen} for value, text in self.pairs
         ]
 
 
@@ -86,17 +103,22 @@ class Radios(RadioField):
     """NHS.UK radios; ``required`` is the message when none is chosen."""
 
     def __init__(self, label: str, required: str, **kwargs: Any) -> None:
+        kwargs["choices"] = options(kwargs.get("choices", []))
         super().__init__(label, **kwargs)
         self.required_message = required
 
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        return pairs_of(self)
+
     def pre_validate(self, form: Any) -> None:
-        if self.data not in {str(value) for value, _label in self.choices}:  # type: ignore[misc]
+        if self.data not in {value for value, _label in self.pairs}:
             raise StopValidation(self.required_message)
 
     def items(self) -> list[dict[str, Any]]:
         return [
             {"value": value, "text": text, "checked": self.data == value}
-            for value, text in self.choices  # type: ignore[misc]
+            for value, text in self.pairs
         ]
 
 
@@ -426,18 +448,12 @@ class RegisterForm(OrganisationFields):
             "sector": self.sector.data,
             "charity_number": self.charity_number.data or None,
             "website": self.website.data or None,
-            "email": self.email.data.lower(),
         }
 
 
 # -- listings --------------------------------------------------------------------------------------
 
-STATUS_CHOICES = [
-    ("active", "Open"),
-    ("temporarily closed", "Temporarily closed"),
-    ("inactive", "Not running at the moment"),
-    ("defunct", "Closed for good"),
-]
+STATUS_CHOICES = list(STATUS_NAMES.items())
 COST_CHOICES = [
     ("free", "Free"),
     ("donation", "Free, with an optional donation"),
@@ -623,12 +639,12 @@ class ServiceForm(SignpostForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.modalities.choices = vocabulary_choices("modalities")
-        self.needs.choices = vocabulary_choices("needs")
-        self.formats.choices = vocabulary_choices("formats")
-        self.delivery.choices = vocabulary_choices("delivery")
-        self.referral_routes.choices = vocabulary_choices("referral_routes")
-        self.communities.choices = community_choices()
+        self.modalities.set_options(vocabulary_choices("modalities"))
+        self.needs.set_options(vocabulary_choices("needs"))
+        self.formats.set_options(vocabulary_choices("formats"))
+        self.delivery.set_options(vocabulary_choices("delivery"))
+        self.referral_routes.set_options(vocabulary_choices("referral_routes"))
+        self.communities.set_options(community_choices())
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
@@ -851,9 +867,9 @@ class WaitForm(SignpostForm):
 
     def set_modalities(self, modalities: Sequence[str]) -> None:
         names = dict(vocabulary_choices("modalities"))
-        self.modality.choices = [("", "The whole service")] + [
-            (slug, names.get(slug, slug)) for slug in modalities
-        ]
+        self.modality.choices = options(
+            [("", "The whole service"), *((slug, names.get(slug, slug)) for slug in modalities)]
+        )
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)

@@ -1,0 +1,35 @@
+"""Moderation and administration forms."""
+
+from __future__ import annotations
+
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from signpost.models.accounts import USER_ROLES
+from signpost.provider.forms import YES_NO, Radios, SignpostForm
+
+ROLE_NAMES = {
+    "provider": "Provider: manages the listings of their organisations",
+    "moderator": "Moderator: reviews changes and problem reports",
+    "admin": "Admin: also manages users and roles",
+}
+
+
+class RejectForm(SignpostForm):
+    reason = TextAreaField(
+        "Reason for rejecting",
+        description="The provider sees this, so say what they need to change.",
+        validators=[
+            DataRequired("Enter a reason for rejecting the change"),
+            Length(max=2000, message="Reason must be 2,000 characters or fewer"),
+        ],
+    )
+
+
+class UserForm(SignpostForm):
+    role = Radios("Role", "Select a role", choices=[(r, ROLE_NAMES[r]) for r in USER_ROLES])
+    active = Radios(
+        "Can this person sign in?",
+        "Select yes if this person can sign in",
+        choices=YES_NO,
+    )
