@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from signpost.api.views import bp
 from signpost.crisis import CRISIS_LINES
 from signpost.errors import APIError
+from signpost.matcher.results import RankedService
 from signpost.search import presenters
 from signpost.search.params import SearchInputError, parse_search
 from signpost.search.service import SearchOutcome, run_search
@@ -45,28 +46,30 @@ def match_json(found: SearchOutcome) -> dict[str, Any]:
             "longitude": round(location.longitude, 6),
             "precision": location.precision,
         },
-        "nice": {
-            "has_guidance": advice.has_guidance,
-            "message": advice.message,
-            "guidelines": guidelines,
-            "guideline": guidelines[0]["id"] if guidelines else None,
-            "verified": all(g["verified"] for g in guidelines) if guidelines else False,
-            "options": [
-                _compact(
-                    {
-                        "modality": o.modality,
-                        "label": o.label,
-                        "status": o.status,
-                        "order": o.order,
-                        "format": o.format,
-                        "guideline": o.guideline,
-                        "recommendations": list(o.recommendations),
-                        "verified": o.verified,
-                    }
-                )
-                for o in advice.options
-            ],
-        },
+        "nice": _compact(
+            {
+                "has_guidance": advice.has_guidance,
+                "message": advice.message,
+                "guidelines": guidelines,
+                "guideline": guidelines[0]["id"] if guidelines else None,
+                "verified": all(g["verified"] for g in guidelines) if guidelines else False,
+                "options": [
+                    _compact(
+                        {
+                            "modality": o.modality,
+                            "label": o.label,
+                            "status": o.status,
+                            "order": o.order,
+                            "format": o.format,
+                            "guideline": o.guideline,
+                            "recommendations": list(o.recommendations),
+                            "verified": o.verified,
+                        }
+                    )
+                    for o in advice.options
+                ],
+            }
+        ),
         "choice": [
             _compact(
                 {
@@ -95,18 +98,22 @@ def match_json(found: SearchOutcome) -> dict[str, Any]:
             if outcome.widened
             else None
         ),
-        "results": [
-            {
-                "service": presenters.service_summary(r.record),
-                "distance_km": round(r.distance_km, 2) if r.distance_km is not None else None,
-                "score": round(r.score, 3),
-                "reasons": [{"code": reason.code, "text": reason.text} for reason in r.reasons],
-                "nice_status": r.nice_option.status if r.nice_option else None,
-            }
-            for r in outcome.results
-        ],
+        "results": [result_json(r) for r in outcome.results],
         "crisis": [line.to_json() for line in CRISIS_LINES],
     }
+
+
+def result_json(ranked: RankedService) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "service": presenters.service_summary(ranked.record),
+        # The one null the contract allows: reached remotely, no distance to give.
+        "distance_km": round(ranked.distance_km, 2) if ranked.distance_km is not None else None,
+        "score": round(ranked.score, 3),
+        "reasons": [{"code": reason.code, "text": reason.text} for reason in ranked.reasons],
+    }
+    if ranked.nice_option is not None:
+        body["nice_status"] = ranked.nice_option.status
+    return body
 
 
 @bp.get("/match")
@@ -123,7 +130,4 @@ def match() -> ResponseReturnValue:
     except SearchInputError as error:
         first = error.errors[0]
         raise APIError(first.code, first.message, first.field) from error
-    body = match_json(found)
-    if body["widened"] is None:
-        del body["widened"]
-    return jsonify(body)
+    return jsonify(_compact(match_json(found)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import selectinload
 
@@ -58,7 +58,9 @@ def search() -> ResponseReturnValue:
     return render_template(
         "patient/search.html",
         found=found,
-        view=presenters.present(found, today=date.today()),
+        view=presenters.present(
+            found, today=date.today(), flag_days=current_app.config["STALE_FLAG_DAYS"]
+        ),
         **_form_context(),
     )
 
@@ -87,7 +89,9 @@ def service(service_id: str) -> str:
     return render_template(
         "patient/service.html",
         service=record,
-        view=presenters.present_service(record, today=date.today()),
+        view=presenters.present_service(
+            record, today=date.today(), flag_days=current_app.config["STALE_FLAG_DAYS"]
+        ),
         vocab=get_vocabularies(),
         back_query=request.args.get("from", ""),
     )

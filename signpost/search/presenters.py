@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from signpost.freshness import freshness
 from signpost.matcher.records import ServiceRecord, Wait
 from signpost.matcher.results import ChoicePanelRow, RankedService
 from signpost.vocab import get_vocabularies
@@ -104,14 +105,17 @@ def _weeks(n: int) -> str:
     return "1 week" if n == 1 else f"{n} weeks"
 
 
-def freshness(last_verified: date | None, today: date, flag_days: int = 183) -> dict[str, Any]:
+def freshness_view(
+    last_verified: date | None, today: date, flag_days: int = 183, hide_days: int = 365
+) -> dict[str, Any]:
+    """The "details checked" line; the rule itself is signpost.freshness."""
+    state = freshness(last_verified, today, flag_days, max(flag_days, hide_days))
     if last_verified is None:
         return {"text": "Never confirmed by the service", "stale": True}
-    stale = (today - last_verified).days > flag_days
     text = f"Details checked {long_date(last_verified)}"
-    if stale:
+    if state != "fresh":
         text += f", over {months_ago(last_verified, today)} months ago: check with the service"
-    return {"text": text, "stale": stale}
+    return {"text": text, "stale": state != "fresh"}
 
 
 def modality_names(slugs: frozenset[str] | list[str]) -> list[str]:
@@ -176,7 +180,7 @@ def result_row(ranked: RankedService, today: date, flag_days: int) -> dict[str, 
         "wait": wait_text(record.overall_wait()),
         "capacity": record.capacity,
         "capacity_text": CAPACITY_NAMES.get(record.capacity, record.capacity),
-        "freshness": freshness(record.last_verified, today, flag_days),
+        "freshness": freshness_view(record.last_verified, today, flag_days),
         "nice_status": ranked.nice_option.status if ranked.nice_option else None,
         "nice_label": ranked.nice_option.label if ranked.nice_option else None,
         "beyond_radius": ranked.beyond_radius,
@@ -278,7 +282,7 @@ def present_service(service: Service, today: date, flag_days: int = 183) -> dict
         ),
         "modality_waits": per_modality,
         "capacity_text": CAPACITY_NAMES.get(service.capacity, service.capacity),
-        "freshness": freshness(service.last_verified_on, today, flag_days),
+        "freshness": freshness_view(service.last_verified_on, today, flag_days),
         "ages": age_text(service.minimum_age, service.maximum_age),
     }
 
