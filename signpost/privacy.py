@@ -21,23 +21,27 @@ SAFE_PARAMS = frozenset(
     }
 )  # fmt: skip
 _OUTCODE = re.compile(r"^\s*([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)\b")
-_URL_IN_LINE = re.compile(r"(\S*\?\S*)")
+# A URL with a query; it runs on past spaces (a raw request line can carry "LS1 1BA") up to
+# the protocol or a closing quote, so over-redaction is the failure mode, never leakage.
+_URL_IN_LINE = re.compile(r'(\S*\?(?:[^"\s]|\s(?!HTTP/))*)')
+# Safe parameters are only kept when the value looks like a slug or a number.
+_SAFE_VALUE = re.compile(r"^[A-Za-z0-9.\-]{1,40}$")
 
 
 def redact_query(query: str) -> str:
     """Keep safe parameters; reduce a location to its outward code; drop the rest."""
     kept: list[tuple[str, str]] = []
     for key, value in parse_qsl(query, keep_blank_values=True):
-        if key in SAFE_PARAMS:
-            kept.append((key, value[:20]))
+        if key in SAFE_PARAMS and _SAFE_VALUE.match(value):
+            kept.append((key, value))
         elif key in {"location", "postcode"}:
             match = _OUTCODE.match(value)
-            kept.append((key, match.group(1).upper() + "…" if match else "[redacted]"))
+            kept.append((key, match.group(1).upper() if match else "[redacted]"))
         elif key == "csrf_token":
             continue
         else:
             kept.append((key, "[redacted]"))
-    return urlencode(kept, safe="[]…")
+    return urlencode(kept, safe="[]")
 
 
 def redact_url(url: str) -> str:

@@ -14,8 +14,10 @@ Fixtures:
 
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,13 +44,20 @@ CHROMIUM_ARGS = [
 # WCAG 2.0, 2.1 and 2.2, levels A and AA (axe has no rule tagged "wcag22a").
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 TIMEOUT_MS = 15_000
+AXE_TIMEOUT_MS = 30_000
+# Contexts made with JavaScript off (see ``no_js_page``): axe needs help to run in them.
+_NO_JS_CONTEXTS: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every test under tests/browser is a browser test (`pytest -m "not browser"` skips them)."""
-    for item in items:
-        if BROWSER_TESTS in Path(item.path).resolve().parents:
-            item.add_marker(pytest.mark.browser)
+    """Every test under tests/browser is a browser test (`pytest -m "not browser"` skips them),
+    and they run last: their writes are committed, so no rolled-back test may run after
+    them and find their data (and the fast tiers report first)."""
+    browser_items = [item for item in items if BROWSER_TESTS in Path(item.path).resolve().parents]
+    for item in browser_items:
+        item.add_marker(pytest.mark.browser)
+    chosen = set(browser_items)
+    items[:] = [item for item in items if item not in chosen] + browser_items
 
 
 def unique(prefix: str) -> str:
@@ -80,11 +89,15 @@ def browser() -> Iterator[Browser]:
             browser.close()
 
 
-def _page_in_new_context(browser: Browser, base_url: str, *, java_script_enabled: bool) -> Iterator[Page]:
+def _page_in_new_context(
+    browser: Browser, base_url: str, *, java_script_enabled: bool
+) -> Iterator[Page]:
     context: BrowserContext = browser.new_context(
         base_url=base_url, java_script_enabled=java_script_enabled, locale="en-GB"
     )
     context.set_default_timeout(TIMEOUT_MS)
+    if not java_script_enabled:
+        _NO_JS_CONTEXTS.add(context)
     try:
         yield context.new_page()
     finally:
@@ -103,10 +116,32 @@ def no_js_page(browser: Browser, live_server: str) -> Iterator[Page]:
     yield from _page_in_new_context(browser, live_server, java_script_enabled=False)
 
 
+@functools.cache
 def _axe_source() -> str:
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing: run `npm install` (or `make install`).")
     return AXE_JS.read_text(encoding="utf-8")
+
+
+# With JavaScript disabled the page runs no timers, and axe.run settles its promises with
+# setTimeout. Before axe is injected into such a page, zero-delay timers become microtasks
+# (which still run) and the long ones, axe's guards for frames and preloading, are dropped.
+_NO_JS_TIMERS = """() => {
+    window.setTimeout = (callback, delay, ...args) => {
+        if ((delay || 0) <= 50 && typeof callback === "function") {
+            Promise.resolve().then(() => callback(...args));
+        }
+        return 0;
+    };
+    window.clearTimeout = () => {};
+}"""
+_START_AXE = """([context, options]) => {
+    window.__signpostAxe = null;
+    window.axe.run(context === null ? document : context, options).then(
+        (results) => { window.__signpostAxe = {violations: results.violations}; },
+        (error) => { window.__signpostAxe = {error: String(error)}; },
+    );
+}"""
 
 
 def format_violations(violations: list[dict[str, Any]]) -> str:
@@ -127,19 +162,27 @@ def assert_no_axe_violations(page: Page, context: str | dict[str, Any] | None = 
 
     axe is injected with ``page.evaluate``: Playwright evaluates through the DevTools
     protocol, which the page's Content Security Policy does not govern, so the app's CSP
-    stays exactly as served (no ``bypass_csp``) and works with JavaScript disabled too.
-    ``context`` is an axe context: a CSS selector or ``{"include": ..., "exclude": ...}``.
+    stays exactly as served (no ``bypass_csp``). ``context`` is an axe context: a CSS
+    selector or ``{"include": [...], "exclude": [...]}``; by default the whole document.
     """
+    javascript = page.context not in _NO_JS_CONTEXTS
     if not page.evaluate("() => typeof window.axe === 'object'"):
+        if not javascript:
+            page.evaluate(_NO_JS_TIMERS)
         page.evaluate(_axe_source())
-    results = page.evaluate(
-        """async ([context, tags]) => {
-            const options = {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]};
-            return await window.axe.run(context === null ? document : context, options);
-        }""",
-        [context, AXE_TAGS],
-    )
-    violations = results["violations"]
+    options: dict[str, Any] = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
+    if not javascript:
+        options["preload"] = False  # CSSOM preloading needs network events a no-JS page lacks
+    page.evaluate(_START_AXE, [context, options])
+    outcome: dict[str, Any] | None = None
+    for _ in range(AXE_TIMEOUT_MS // 50):
+        outcome = page.evaluate("() => window.__signpostAxe")
+        if outcome:
+            break
+        page.wait_for_timeout(50)
+    assert outcome, f"axe did not finish within {AXE_TIMEOUT_MS / 1000:.0f}s on {page.url}"
+    assert "error" not in outcome, f"axe failed on {page.url}: {outcome['error']}"
+    violations = outcome["violations"]
     assert not violations, (
         f"axe found {len(violations)} accessibility violation(s) on {page.url}:\n"
         + format_violations(violations)

@@ -104,8 +104,10 @@ def test_patient_journey_by_keyboard_without_javascript(no_js_page: Page) -> Non
     tab_to(
         page,
         "the search button",
-        lambda f: f["tag"] == "button" and f["type"] in {"", "submit"}
-        or (f["tag"] == "input" and f["type"] == "submit"),
+        lambda f: (
+            (f["tag"] == "button" and f["type"] in {"", "submit"})
+            or (f["tag"] == "input" and f["type"] == "submit")
+        ),
     )
     with page.expect_navigation() as navigation:
         page.keyboard.press("Enter")

@@ -4,37 +4,30 @@ the demo banner on screen. Then the provider and moderation areas, signed in."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
 
-from signpost.extensions import db
-from signpost.models import Membership, Organization, Service, User
-from tests.browser.conftest import assert_no_axe_violations, unique
+from signpost.demo.accounts import DEMO_ACCOUNTS, DemoAccount
+from signpost.extensions import limiter
+from tests.browser.conftest import assert_no_axe_violations
 
 SEARCH = {"location": "LS1 1BA", "need": "depression", "age": "30"}
 # Each crisis number as a person reads it (PRODUCT §8).
 CRISIS_NUMBERS = ("999", "111", "116 123", "85258")
-PASSWORD = "a11y-Correct-Horse-42"
 
 
 @pytest.fixture(scope="module")
 def demo_service_id(app: Flask) -> str:
-    with app.app_context():
-        service_id = db.session.execute(
-            select(Service.id)
-            .join(Organization)
-            .where(Service.demo, Service.status == "active", Organization.moderation == "approved")
-            .order_by(Service.name, Service.id)
-            .limit(1)
-        ).scalar_one_or_none()
-        db.session.remove()
-    assert service_id, "the demo data has no public service"
+    """A demo listing that the search below finds (the GP handout only takes those)."""
+    response = app.test_client().get(f"/api/v1/match?{urlencode(SEARCH)}")
+    assert response.status_code == 200, response.status_code
+    results = response.get_json()["results"]
+    assert results, "the demo data has no result for the search"
+    service_id: str = results[0]["service"]["id"]
+    assert results[0]["service"]["demo"] is True
     return service_id
 
 
@@ -84,50 +77,24 @@ def test_public_page(page: Page, demo_service_id: str, path: str, status: int) -
     assert_demo_banner_visible(page)
 
 
-@dataclass(frozen=True)
-class Account:
-    email: str
-    password: str
-    home: str  # the area's first page
+# The demo accounts (signpost/demo/accounts.py) and the first page of their area.
+AREAS = {"owner": "/provider", "moderator": "/admin", "admin": "/admin"}
 
 
-@pytest.fixture(scope="module")
-def accounts(app: Flask) -> Iterator[dict[str, Account]]:
-    """A moderator and a provider (owner of a demo organisation), created for this run.
-
-    Browser writes are committed, so these are new, uniquely named users rather than the
-    shared demo accounts, whose passwords other tests must not depend on.
-    """
-    with app.app_context():
-        organization_id = db.session.execute(
-            select(Organization.id)
-            .where(Organization.demo, Organization.moderation == "approved")
-            .order_by(Organization.name, Organization.id)
-            .limit(1)
-        ).scalar_one()
-        moderator = User(email=f"{unique('a11y-moderator')}@example.org", role="moderator")
-        provider = User(email=f"{unique('a11y-provider')}@example.org", role="provider")
-        for user in (moderator, provider):
-            user.name = "Accessibility test"
-            user.set_password(PASSWORD)
-        provider.memberships.append(Membership(organization_id=organization_id, role="owner"))
-        db.session.add_all([moderator, provider])
-        db.session.commit()
-        made = {
-            "moderator": Account(moderator.email, PASSWORD, "/admin"),
-            "provider": Account(provider.email, PASSWORD, "/provider"),
-        }
-        db.session.remove()
-    yield made
+def demo_account(kind: str) -> DemoAccount:
+    if kind == "owner":
+        return next(a for a in DEMO_ACCOUNTS if a.membership == "owner")
+    return next(a for a in DEMO_ACCOUNTS if a.role == kind)
 
 
-def sign_in(page: Page, account: Account) -> None:
+def sign_in(page: Page, account: DemoAccount) -> None:
+    limiter.reset()  # sign-in is rate limited per address, and every test comes from 127.0.0.1
     page.goto("/sign-in")
     page.locator('input[name="email"]').fill(account.email)
     page.locator('input[name="password"]').fill(account.password)
     with page.expect_navigation():
         page.locator('input[name="password"]').press("Enter")
-    assert urlsplit(page.url).path != "/sign-in", f"sign-in failed: still on {page.url}"
+    assert urlsplit(page.url).path != "/sign-in", f"{account.email} could not sign in"
 
 
 def area_links(page: Page, prefix: str) -> list[str]:
@@ -146,19 +113,44 @@ def area_links(page: Page, prefix: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("role", ["provider", "moderator"])
-def test_signed_in_area(page: Page, accounts: dict[str, Account], role: str) -> None:
-    account = accounts[role]
-    sign_in(page, account)
-    response = page.goto(account.home)
+@pytest.mark.parametrize("kind", list(AREAS))
+def test_signed_in_area(page: Page, kind: str) -> None:
+    home = AREAS[kind]
+    sign_in(page, demo_account(kind))
+    response = page.goto(home)
     assert response is not None
-    assert response.status == 200, f"{account.home}: HTTP {response.status}"
-    assert urlsplit(page.url).path == account.home, f"redirected to {page.url}"
+    assert response.status == 200, f"{home}: HTTP {response.status}"
+    assert urlsplit(page.url).path == home, f"redirected to {page.url}"
     assert_no_axe_violations(page)
     assert_crisis_lines_visible(page)
-    # Then every page of the area linked from its first page (listings, queue items, ...).
-    for link in area_links(page, account.home)[:15]:
+    assert_demo_banner_visible(page)
+    # Then the pages of the area linked from its first page (listings, queue, users, ...).
+    links = area_links(page, home)
+    assert links, f"{home} links to no other page of its area"
+    for link in links[:15]:
         response = page.goto(link)
         assert response is not None
         assert response.status == 200, f"{link}: HTTP {response.status}"
         assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("fixture", ["page", "no_js_page"])
+def test_the_axe_check_reports_violations(request: pytest.FixtureRequest, fixture: str) -> None:
+    """The harness itself: an image without alt text on a real page must fail the check."""
+    page: Page = request.getfixturevalue(fixture)
+    page.goto("/privacy")
+    assert_no_axe_violations(page)
+    page.evaluate(
+        """() => {
+            const image = document.createElement("img");
+            image.src = "/static/images/signpost-logo.svg";
+            image.id = "no-alt-image";
+            document.querySelector("main").append(image);
+        }"""
+    )
+    with pytest.raises(AssertionError) as failure:
+        assert_no_axe_violations(page)
+    message = str(failure.value)
+    assert "image-alt" in message and "#no-alt-image" in message, message
+    # A context limits the check to part of the page.
+    assert_no_axe_violations(page, {"exclude": [["#no-alt-image"]]})
