@@ -84,7 +84,9 @@ _ENTRY_KEYS = {
     "review_note",
     "options",
 }
-_OPTION_KEYS = {"modality", "kind", "format", "label", "status", "order", "note"}
+_OPTION_KEYS = {
+    "modality", "kind", "format", "label", "status", "order", "note", "with_medication",
+}  # fmt: skip
 _NO_GUIDANCE_KEYS = {"need", "age_bands", "message"}
 _GAP_KEYS = {"need", "age_bands", "guideline", "message"}
 
@@ -122,6 +124,9 @@ class NiceOption:
     applies_to: str | None = None  # the part of the need it is about ("Bulimia")
     entry_ids: tuple[str, ...] = ()
     kind: str | None = None  # the specific form NICE names ("stpp"), for counts_as equivalences
+    # Given together with medication: a therapy service delivers only half of it, so a
+    # service is credited with the therapy-only option where one fits.
+    with_medication: bool = False
 
     @property
     def recommended(self) -> bool:
@@ -252,15 +257,19 @@ class NiceAdvice:
         when = self.age if age is None else age
         vocab = self.vocab or get_vocabularies()
         allowed = None if formats is None else set(formats)
+        with_medication = None
         fallback = None
         for option in self.options:  # already sorted best first
             if allowed is not None and option.format is not None and option.format not in allowed:
                 continue
             if any(vocab.counts_as(m, option.modality, when, option.kind) for m in offered):
-                if option.recommended:
+                if not option.recommended:
+                    fallback = fallback or option
+                elif option.with_medication:
+                    with_medication = with_medication or option
+                else:
                     return option
-                fallback = fallback or option
-        return fallback
+        return with_medication or fallback
 
 
 def satisfies(
@@ -928,7 +937,11 @@ class _Parser:
             isinstance(order, bool) or not isinstance(order, int) or order < 1
         ):
             raise self.fail(where, f"order must be a whole number from 1, not {order!r}")
+        with_medication = raw.get("with_medication", False)
+        if not isinstance(with_medication, bool):
+            raise self.fail(where, "with_medication must be true or false")
         return NiceOption(
+            with_medication=with_medication,
             modality=modality,
             label=self.text(raw, "label", where),
             status=status,

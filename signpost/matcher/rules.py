@@ -175,11 +175,13 @@ def option_points(option: NiceOption, rules: ScoringRules) -> float:
 
 def option_priority(options: Sequence[NiceOption]) -> tuple[int, ...]:
     """Indexes of the options in the order a service is credited with one: the advice's own
-    order (best first), with not-recommended options only when nothing else fits. This is
+    order (best first), then options given with medication (a service delivers only the
+    therapy half), then not-recommended options only when nothing else fits. This is
     NiceAdvice.status_for's rule, applied to arrays by the fast path."""
-    recommended = [i for i, option in enumerate(options) if option.status != "not-recommended"]
-    rest = [i for i, option in enumerate(options) if option.status == "not-recommended"]
-    return tuple(recommended + rest)
+    recommended = [i for i, o in enumerate(options) if o.recommended and not o.with_medication]
+    medication = [i for i, o in enumerate(options) if o.recommended and o.with_medication]
+    rest = [i for i, option in enumerate(options) if not option.recommended]
+    return tuple(recommended + medication + rest)
 
 
 def credited_option(

@@ -731,3 +731,15 @@ def test_loader_accepts_an_unchanged_copy(tmp_path: Path, raw: dict[str, Any]) -
 def test_loader_reports_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(NiceDataError, match="cannot read"):
         NiceKnowledge.load(tmp_path / "missing.yaml")
+
+
+def test_a_therapy_service_is_credited_with_the_therapy_only_option() -> None:
+    """CBT with an antidepressant ranks first for more severe depression, but a service
+    delivers only the therapy half: it is credited with individual CBT where that fits."""
+    advice = get_nice().advise("depression", 40, "more-severe")
+    combined = [o for o in advice.options if o.with_medication]
+    assert combined and combined[0].modality == "cbt"
+    credited = advice.status_for(["cbt"], formats=["individual"])
+    assert credited is not None
+    assert not credited.with_medication
+    assert credited.modality == "cbt"

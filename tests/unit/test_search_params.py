@@ -52,29 +52,32 @@ def test_full_search_is_normalised() -> None:
     assert params.services == ("a", "b")
 
 
+BASE = {"location": "LS1", "need": "depression"}
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "code"),
     [
         ({"need": "depression"}, "location", "missing_location"),
         ({"location": "LS1"}, "need", "missing_need"),
-        ({"location": "LS1", "need": "sadness"}, "need", "unknown_need"),
-        ({"location": "LS1", "need": "depression", "age": "thirty"}, "age", "invalid_age"),
-        ({"location": "LS1", "need": "depression", "age": "-3"}, "age", "invalid_age"),
-        ({"location": "LS1", "need": "depression", "age": "121"}, "age", "age_out_of_range"),
-        ({"location": "LS1", "need": "depression", "severity": "awful"}, "severity", "invalid_severity"),
-        ({"location": "LS1", "need": "depression", "modality": "hypnosis"}, "modality", "unknown_modality"),
-        ({"location": "LS1", "need": "depression", "delivery": "carrier-pigeon"}, "delivery", "unknown_delivery"),
-        ({"location": "LS1", "need": "depression", "max_cost": "lots"}, "max_cost", "invalid_max_cost"),
-        ({"location": "LS1", "need": "depression", "max_cost": "nan"}, "max_cost", "invalid_max_cost"),
-        ({"location": "LS1", "need": "depression", "max_cost": "-1"}, "max_cost", "invalid_max_cost"),
-        ({"location": "LS1", "need": "depression", "radius_km": "0"}, "radius_km", "invalid_radius"),
-        ({"location": "LS1", "need": "depression", "radius_km": "inf"}, "radius_km", "invalid_radius"),
-        ({"location": "LS1", "need": "depression", "radius_km": "5000"}, "radius_km", "invalid_radius"),
-        ({"location": "LS1", "need": "depression", "limit": "101"}, "limit", "invalid_limit"),
-        ({"location": "LS1", "need": "depression", "relational": "maybe"}, "relational", "invalid_relational"),
-        ({"location": "LS1", "need": "depression", "language": "Klingon"}, "language", "unknown_language"),
+        ({**BASE, "need": "sadness"}, "need", "unknown_need"),
+        ({**BASE, "age": "thirty"}, "age", "invalid_age"),
+        ({**BASE, "age": "-3"}, "age", "invalid_age"),
+        ({**BASE, "age": "121"}, "age", "age_out_of_range"),
+        ({**BASE, "severity": "awful"}, "severity", "invalid_severity"),
+        ({**BASE, "modality": "hypnosis"}, "modality", "unknown_modality"),
+        ({**BASE, "delivery": "carrier-pigeon"}, "delivery", "unknown_delivery"),
+        ({**BASE, "max_cost": "lots"}, "max_cost", "invalid_max_cost"),
+        ({**BASE, "max_cost": "nan"}, "max_cost", "invalid_max_cost"),
+        ({**BASE, "max_cost": "-1"}, "max_cost", "invalid_max_cost"),
+        ({**BASE, "radius_km": "0"}, "radius_km", "invalid_radius"),
+        ({**BASE, "radius_km": "inf"}, "radius_km", "invalid_radius"),
+        ({**BASE, "radius_km": "5000"}, "radius_km", "invalid_radius"),
+        ({**BASE, "limit": "101"}, "limit", "invalid_limit"),
+        ({**BASE, "relational": "maybe"}, "relational", "invalid_relational"),
+        ({**BASE, "language": "Klingon"}, "language", "unknown_language"),
     ],
-)  # fmt: skip
+)
 def test_bad_values_are_named(fields: dict[str, str], field: str, code: str) -> None:
     assert errors_of(**fields)[field] == code
 
