@@ -13,7 +13,19 @@ from typing import Any
 
 from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import selectinload
 
 from signpost.api import params
@@ -21,7 +33,12 @@ from signpost.api.views import bp
 from signpost.directory.loading import public_service_filter
 from signpost.errors import APIError
 from signpost.extensions import db
-from signpost.geo.geocoder import Geocoder, IndexUnavailableError, LocationError
+from signpost.geo.geocoder import (
+    Geocoder,
+    IndexUnavailableError,
+    LocationError,
+    ResolvedLocation,
+)
 from signpost.models import Location, Organization, Service, ServiceArea, ServiceAtLocation
 from signpost.models.directory import ServiceModality, ServiceNeed, ServiceTag
 from signpost.oruk import serialise
@@ -256,14 +273,6 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
-def _radius_km(value: str | None) -> float | None:
-    try:
-        radius = float(value or "")
-    except ValueError:
-        return None
-    return radius if math.isfinite(radius) and radius > 0 else None
-
-
 def _near_postcode(
     conditions: list[ColumnElement[bool]], postcode: str, proximity: float | None
 ) -> list[tuple[str, float | None]]:
@@ -283,63 +292,83 @@ def _near_postcode(
         ) from None
 
     codes = [c for c in (place.outcode, place.area) if c]
-    in_named_area = exists().where(
-        ServiceArea.service_id == Service.id,
+    # Non-correlated subqueries: each is evaluated once, whatever the directory's size.
+    named = select(ServiceArea.service_id).where(
         or_(
             ServiceArea.kind == "national",
             and_(
                 ServiceArea.kind.in_(("postcode-area", "postcode-district")),
                 ServiceArea.value.in_(codes),
             ),
-        ),
+        )
     )
-    has_area = exists().where(ServiceArea.service_id == Service.id)
-    radius_area = (
-        select(func.max(ServiceArea.value))
-        .where(ServiceArea.service_id == Service.id, ServiceArea.kind == "radius")
-        .scalar_subquery()
+    radius_areas = (
+        select(
+            ServiceArea.service_id.label("service_id"),
+            func.max(cast(ServiceArea.value, Float)).label("km"),
+        )
+        .where(ServiceArea.kind == "radius")
+        .group_by(ServiceArea.service_id)
+        .subquery()
     )
+    has_area = Service.id.in_(select(ServiceArea.service_id))
+    covered = or_(Service.catchment_national, Service.id.in_(named))
+    no_catchment = and_(
+        Service.catchment_radius_km.is_(None), radius_areas.c.km.is_(None), ~has_area
+    )
+    by_radius = or_(Service.catchment_radius_km.is_not(None), radius_areas.c.km.is_not(None))
+    widest_service, widest_area = db.session.execute(
+        select(
+            func.max(Service.catchment_radius_km),
+            select(func.max(radius_areas.c.km)).scalar_subquery(),
+        )
+    ).one()
+    widest = max(widest_service or 0.0, widest_area or 0.0)
     stmt = (
         select(
             ServiceAtLocation.id,
             Location.latitude,
             Location.longitude,
-            or_(Service.catchment_national, in_named_area),
-            or_(Service.catchment_national, Service.catchment_radius_km.is_not(None), has_area),
+            or_(covered, no_catchment),
+            radius_areas.c.km,
             Service.catchment_radius_km,
-            radius_area,
         )
         .join(Service, Service.id == ServiceAtLocation.service_id)
         .join(Organization, Organization.id == Service.organization_id)
         .join(Location, Location.id == ServiceAtLocation.location_id)
+        .outerjoin(radius_areas, radius_areas.c.service_id == Service.id)
         .where(*conditions)
+        .where(or_(covered, no_catchment, and_(by_radius, _box(Location, place, widest * 1000))))
     )
-    if proximity is not None:
-        # A bounding box in SQL first, the exact distance below.
-        dlat = math.degrees(proximity / EARTH_RADIUS_M)
-        dlon = dlat / max(math.cos(math.radians(place.latitude)), 0.01)
-        stmt = stmt.where(
-            Location.latitude.between(place.latitude - dlat, place.latitude + dlat),
-            Location.longitude.between(place.longitude - dlon, place.longitude + dlon),
-        )
+    if proximity is not None:  # a box in SQL first, the exact distance below
+        stmt = stmt.where(_box(Location, place, proximity))
+
     found: list[tuple[str, float | None]] = []
-    for link_id, lat, lon, covered, has_catchment, radius_km, radius_value in db.session.execute(
-        stmt
-    ):
+    for link_id, lat, lon, inside, area_km, radius_km in db.session.execute(stmt):
         metres = (
             None
             if lat is None or lon is None
             else haversine_m(place.latitude, place.longitude, lat, lon)
         )
-        if has_catchment and not covered:
-            radius = _radius_km(radius_value) or radius_km
-            if radius is None or metres is None or metres > radius * 1000:
-                continue
         if proximity is not None and (metres is None or metres > proximity):
             continue
+        if not inside:
+            radius = area_km or radius_km
+            if radius is None or metres is None or metres > radius * 1000:
+                continue
         found.append((link_id, metres))
     found.sort(key=lambda item: (item[1] is None, item[1] or 0.0, item[0]))
     return found
+
+
+def _box(location: type[Location], place: ResolvedLocation, metres: float) -> ColumnElement[bool]:
+    """Locations inside a latitude/longitude box around ``place`` (a cheap first cut)."""
+    dlat = math.degrees(metres / EARTH_RADIUS_M)
+    dlon = min(180.0, dlat / max(math.cos(math.radians(place.latitude)), 0.01))
+    return and_(
+        location.latitude.between(place.latitude - dlat, place.latitude + dlat),
+        location.longitude.between(place.longitude - dlon, place.longitude + dlon),
+    )
 
 
 def _load_links(ids: Sequence[str], *, full: bool) -> dict[str, ServiceAtLocation]:

@@ -26,8 +26,8 @@ def _api_limit() -> str:
     return str(current_app.config.get("RATELIMIT_API") or "600 per minute")
 
 
-# Every API route, including the match API the lead registers on this blueprint.
-limiter.limit(_api_limit, methods=["GET", "HEAD"])(bp)
+# One budget per client across every API route (the match API included), not per route.
+limiter.shared_limit(_api_limit, scope="api", methods=["GET", "HEAD"])(bp)
 
 
 def external_url(endpoint: str, **values: object) -> str:
@@ -76,4 +76,6 @@ def root() -> ResponseReturnValue:
 # Routes registered on ``bp`` by the modules below (imported for their side effects).
 from signpost.api import openapi, oruk_views  # noqa: E402, F401
 
+# isort: split
 # The match API (signpost/api/match.py, PRODUCT §6) registers here:
+from signpost.api import match  # noqa: E402, F401
