@@ -69,6 +69,9 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SQLALCHEMY_DATABASE_URI": database_url,
             "POSTCODE_INDEX": _postcode_index(tmp_path_factory.mktemp("geo")),
             "SERVER_NAME": "localhost",
+            # One process runs every suite: the production API limit would trip on the tests'
+            # own traffic. Rate-limit tests set their own limits.
+            "RATELIMIT_API": "100000 per minute",
         }
     )
     with app.app_context():

@@ -87,6 +87,7 @@ class Service(db.Model):
             "catchment_radius_km IS NULL OR catchment_radius_km > 0", name="catchment_radius"
         ),
         Index("ix_services_org", "organization_id"),
+        Index("ix_services_name", "name"),  # the ORUK API sorts and searches by name
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -233,6 +234,7 @@ class ServiceTag(db.Model):
 class Location(db.Model):
     __tablename__ = "locations"
     __table_args__ = (
+        Index("ix_locations_org", "organization_id"),
         CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="lat"),
         CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="lon"),
     )
@@ -256,7 +258,10 @@ class Location(db.Model):
 
 class ServiceAtLocation(db.Model):
     __tablename__ = "service_at_locations"
-    __table_args__ = (UniqueConstraint("service_id", "location_id", name="uq_service_location"),)
+    __table_args__ = (
+        UniqueConstraint("service_id", "location_id", name="uq_service_location"),
+        Index("ix_service_at_locations_location", "location_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
@@ -270,7 +275,10 @@ class ServiceArea(db.Model):
     """Catchment: a postcode area ("LS"), a district ("LS6"), or the whole country."""
 
     __tablename__ = "service_areas"
-    __table_args__ = (CheckConstraint(in_list("kind", slugs.CATCHMENT_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(in_list("kind", slugs.CATCHMENT_KINDS), name="kind"),
+        Index("ix_service_areas_service", "service_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
