@@ -121,13 +121,10 @@ def in_process(database_url: str, count: int, naive_count: int) -> dict[str, obj
     from signpost import create_app
     from signpost.directory.search_index import get_index
     from signpost.extensions import db
-    from signpost.search.params import parse_search
-    from signpost.search.presenters import LANGUAGES
+    from signpost.search.params import parse_args
     from signpost.search.service import geocoder, run_search
-    from signpost.vocab import get_vocabularies
 
     app = create_app({"MATCHER": "index"})
-    vocab = get_vocabularies()
     qs = queries(count)
     figures: dict[str, object] = {}
     with app.test_request_context():
@@ -135,12 +132,7 @@ def in_process(database_url: str, count: int, naive_count: int) -> dict[str, obj
         index = get_index(db.session)
         figures["index_build_s"] = time.perf_counter() - started
         figures["services"] = len(index)
-        params = [
-            parse_search(
-                MultiDict(q), modalities=vocab.modalities, needs=vocab.needs, languages=LANGUAGES
-            )
-            for q in qs
-        ]
+        params = [parse_args(MultiDict(q)) for q in qs]
         for p in params[:20]:
             run_search(p)
         figures["match_fast"] = [timed(lambda p=p: run_search(p)) for p in params]

@@ -12,9 +12,8 @@ from signpost.crisis import CRISIS_LINES
 from signpost.errors import APIError
 from signpost.matcher.results import RankedService
 from signpost.search import presenters
-from signpost.search.params import SearchInputError, parse_search
+from signpost.search.params import SearchInputError, parse_args
 from signpost.search.service import SearchOutcome, run_search
-from signpost.vocab import get_vocabularies
 
 
 def _compact(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -118,15 +117,8 @@ def result_json(ranked: RankedService) -> dict[str, Any]:
 
 @bp.get("/match")
 def match() -> ResponseReturnValue:
-    vocab = get_vocabularies()
     try:
-        params = parse_search(
-            request.args,
-            modalities=vocab.modalities,
-            needs=vocab.needs,
-            languages=presenters.LANGUAGES,
-        )
-        found = run_search(params)
+        found = run_search(parse_args(request.args))
     except SearchInputError as error:
         first = error.errors[0]
         raise APIError(first.code, first.message, first.field) from error

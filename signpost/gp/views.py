@@ -1,7 +1,7 @@
 """GP consultation mode: one screen to search, tick up to five services, then a printable
 handout or a short text for the clinical record.
 
-The same search as the patient pages (parse_search → run_search → presenters). Nothing
+The same search as the patient pages (parse_args → run_search → presenters). Nothing
 about the patient is stored or logged: the query lives only in the URL, and these views
 only read the directory.
 """
@@ -24,7 +24,7 @@ from signpost.extensions import db
 from signpost.gp import handout, qr
 from signpost.models import Organization, Service
 from signpost.search import presenters
-from signpost.search.params import FieldError, SearchInputError, SearchParams, parse_search
+from signpost.search.params import FieldError, SearchInputError, SearchParams, parse_args
 from signpost.search.service import SearchOutcome, run_search
 from signpost.vocab import get_vocabularies
 
@@ -48,13 +48,7 @@ class _Search:
 
 
 def _parse() -> SearchParams:
-    vocab = get_vocabularies()
-    return parse_search(
-        request.args,
-        modalities=vocab.modalities,
-        needs=vocab.needs,
-        languages=presenters.LANGUAGES,
-    )
+    return parse_args(request.args)
 
 
 def _search(params: SearchParams) -> _Search:

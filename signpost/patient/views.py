@@ -17,7 +17,7 @@ from signpost.extensions import db
 from signpost.models import Organization, Service, ServiceAtLocation
 from signpost.nice import get_nice
 from signpost.search import presenters
-from signpost.search.params import SearchInputError, parse_search
+from signpost.search.params import SearchInputError, parse_args
 from signpost.search.service import run_search
 from signpost.vocab import get_vocabularies
 
@@ -44,15 +44,8 @@ def start() -> str:
 
 @bp.get("/search")
 def search() -> ResponseReturnValue:
-    vocab = get_vocabularies()
     try:
-        params = parse_search(
-            request.args,
-            modalities=vocab.modalities,
-            needs=vocab.needs,
-            languages=presenters.LANGUAGES,
-        )
-        found = run_search(params)
+        found = run_search(parse_args(request.args))
     except SearchInputError as error:
         return render_template("patient/start.html", **_form_context(error.errors)), 400
     return render_template(

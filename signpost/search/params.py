@@ -12,12 +12,18 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from signpost import slugs
+from signpost.vocab import get_vocabularies
 
 MAX_AGE = 120
 RADIUS_RANGE_KM = (1.0, 200.0)
 DEFAULT_RADIUS_KM = 25.0
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Languages a person can ask for besides English (the form's choices).
+LANGUAGES = (
+    "Arabic", "Bengali", "BSL", "Cantonese", "Gujarati", "Polish", "Portuguese", "Punjabi",
+    "Romanian", "Somali", "Turkish", "Urdu", "Welsh",
+)  # fmt: skip
 TRUE = {"1", "true", "yes", "on", "y"}
 FALSE = {"0", "false", "no", "off", "n", ""}
 
@@ -259,3 +265,9 @@ def parse_search(
         limit=limit,
         services=services,
     )
+
+
+def parse_args(args: QueryArgs) -> SearchParams:
+    """``parse_search`` against the product's own vocabularies: what every view calls."""
+    vocab = get_vocabularies()
+    return parse_search(args, modalities=vocab.modalities, needs=vocab.needs, languages=LANGUAGES)

@@ -20,11 +20,6 @@ if TYPE_CHECKING:
     from signpost.models import Service
     from signpost.search.service import SearchOutcome
 
-LANGUAGES = (
-    "Arabic", "Bengali", "BSL", "Cantonese", "Gujarati", "Polish", "Portuguese", "Punjabi",
-    "Romanian", "Somali", "Turkish", "Urdu", "Welsh",
-)  # fmt: skip
-
 
 @dataclass(frozen=True)
 class Community:
