@@ -24,7 +24,13 @@ from signpost.extensions import db
 from signpost.gp import handout, qr
 from signpost.models import Organization, Service
 from signpost.search import presenters
-from signpost.search.params import FieldError, SearchInputError, SearchParams, parse_args
+from signpost.search.params import (
+    LANGUAGES,
+    FieldError,
+    SearchInputError,
+    SearchParams,
+    parse_args,
+)
 from signpost.search.service import SearchOutcome, run_search
 from signpost.vocab import get_vocabularies
 
@@ -84,7 +90,7 @@ def _consultation(
         errors={e.field: e.message for e in errors},
         # NHS macros give a group's first radio or checkbox the group's name as its id.
         error_links=[{"text": e.message, "href": f"#{e.field}"} for e in errors],
-        languages=presenters.LANGUAGES,
+        languages=LANGUAGES,
         communities=presenters.COMMUNITIES,
         has_preferences=presenters.has_preferences(request.args),
         found=search.found if search else None,

@@ -17,7 +17,7 @@ from signpost.extensions import db
 from signpost.models import Organization, Service, ServiceAtLocation
 from signpost.nice import get_nice
 from signpost.search import presenters
-from signpost.search.params import SearchInputError, parse_args
+from signpost.search.params import LANGUAGES, SearchInputError, parse_args
 from signpost.search.service import run_search
 from signpost.vocab import get_vocabularies
 
@@ -31,7 +31,7 @@ def _form_context(errors: tuple = ()) -> dict[str, object]:
         "values": request.args,
         "field_errors": list(errors),
         "errors": {e.field: e.message for e in errors},
-        "languages": presenters.LANGUAGES,
+        "languages": LANGUAGES,
         "communities": presenters.COMMUNITIES,
         "has_preferences": presenters.has_preferences(request.args),
     }
