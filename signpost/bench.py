@@ -186,13 +186,20 @@ def http_load(
 
     port = free_port()
     env = env_for(database_url, matcher)
-    env.update(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2", ACCESS_LOG="/dev/null")
+    # The baseline loads every service through the ORM per request: give it time.
+    env.update(
+        BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+        ACCESS_LOG="/dev/null",
+        GUNICORN_TIMEOUT="900",
+    )
+    log = (ROOT / "bench-results" / f"gunicorn-{matcher}.log").open("w")
     server = subprocess.Popen(
         [str(VENV_BIN / "gunicorn"), "-c", "python:signpost.gunicorn_conf", "wsgi:app"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -240,7 +240,8 @@ def _area(area: ServiceArea) -> JSON:
 
 def _waits(service: Service) -> list[JSON]:
     out = []
-    for wait in service.waits:
+    # The service-wide wait first, then by therapy: SQLite and PostgreSQL sort NULL apart.
+    for wait in sorted(service.waits, key=lambda w: (w.modality is not None, w.modality or "")):
         item: JSON = {}
         put(item, "modality", wait.modality)
         put(item, "assessment_weeks", wait.assessment_weeks)
