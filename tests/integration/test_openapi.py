@@ -175,8 +175,6 @@ def test_errors_meet_the_description(client: FlaskClient, spec: dict[str, Any]) 
 def test_match_responses_meet_the_description(
     app: Flask, client: FlaskClient, spec: dict[str, Any]
 ) -> None:
-    if "api.match" not in app.view_functions:
-        pytest.skip("the match API is not registered yet")
     response = client.get(
         f"{API}/match",
         query_string={"location": "LS1 4AP", "need": "depression", "age": 30},
