@@ -4,11 +4,11 @@ SHELL := /bin/bash
 
 VENV      ?= .venv
 PY        := $(VENV)/bin/python
-FLASK     := $(VENV)/bin/flask --app wsgi
+# Development mode for the local commands only (never exported to the tests).
+FLASK     := FLASK_DEBUG=1 $(VENV)/bin/flask --app wsgi
 HOST      ?= 127.0.0.1
 PORT      ?= 5000
 CHROMIUM  ?= /usr/bin/chromium
-export FLASK_DEBUG ?= 1
 
 .PHONY: help install assets postcodes db run test test-unit test-browser lint bench clean
 

@@ -164,7 +164,10 @@ def test_one_account_is_limited_from_many_addresses(app: Flask, person: User) ->
     assert sign_in(client, person.email, "wrong password!").status_code == 429  # type: ignore[attr-defined]
 
 
-def test_session_cookie_flags(client: FlaskClient, person: User, tmp_path: object) -> None:
+def test_session_cookie_flags(
+    client: FlaskClient, person: User, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)  # production, whatever the shell says
     response = sign_in(client, person.email, PASSWORD)
     cookie = response.headers["Set-Cookie"]  # type: ignore[attr-defined]
     assert "HttpOnly" in cookie
