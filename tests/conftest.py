@@ -18,6 +18,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from signpost import create_app
+from signpost.directory import search_index
 from signpost.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +116,8 @@ def db_session(app: Flask) -> Iterator[object]:
             engines[None] = engine
             outer.rollback()
             connection.close()
+            # The rolled-back writes may sit in the per-worker search index: start afresh.
+            search_index.init_app(app)
 
 
 @pytest.fixture

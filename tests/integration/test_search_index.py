@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from signpost.directory import versioning
@@ -36,3 +37,25 @@ def test_unrelated_writes_do_not_rebuild(client: FlaskClient) -> None:
     db.session.add(ProblemReport(service_id=result_ids(client)[0], kind="other", details="x"))
     db.session.commit()
     assert versioning.current(db.session) == version
+
+
+def test_a_slow_directory_is_rebuilt_in_the_background(app: Flask, client: FlaskClient) -> None:
+    from signpost.directory.search_index import cache_for
+
+    cache = cache_for(app)
+    service_id = result_ids(client)[0]
+    old = cache.get(db.session)
+    cache.build_seconds = 30.0  # as if the directory were huge
+    service = db.session.get(Service, service_id)
+    assert service is not None
+    service.capacity = "closed"
+    db.session.commit()
+    # The search that notices the change is answered from the previous index at once…
+    assert cache.get(db.session) is old
+    # …and once the background rebuild is done, searches see the change. (Called directly,
+    # not over HTTP: in tests every thread shares one database connection.)
+    cache.wait_for_rebuild()
+    new = cache.get(db.session)
+    assert new is not old
+    assert new.records[new.row_of(service_id)].capacity == "closed"
+    assert service_id not in result_ids(client)
