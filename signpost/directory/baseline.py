@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from signpost.directory.loading import public_service_filter
 from signpost.matcher.records import ServiceRecord, Site, Wait
 from signpost.models import Organization, Service, ServiceAtLocation
 
@@ -18,7 +19,7 @@ def load_records_orm(session: Session) -> list[ServiceRecord]:
     services = session.scalars(
         select(Service)
         .join(Organization)
-        .where(Service.status == "active", Organization.moderation == "approved")
+        .where(public_service_filter())
         .options(
             selectinload(Service.organization),
             selectinload(Service.modality_links),

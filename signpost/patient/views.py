@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import selectinload
 
-from signpost.directory.loading import PUBLIC_STATUSES
+from signpost.directory.loading import public_service_filter
 from signpost.extensions import db
 from signpost.models import Organization, Service, ServiceAtLocation
 from signpost.nice import get_nice
@@ -63,11 +63,7 @@ def service(service_id: str) -> str:
     record = db.session.execute(
         db.select(Service)
         .join(Organization)
-        .where(
-            Service.id == service_id,
-            Service.status.in_(PUBLIC_STATUSES),
-            Organization.moderation == "approved",
-        )
+        .where(Service.id == service_id, public_service_filter())
         .options(
             selectinload(Service.service_locations).selectinload(ServiceAtLocation.location),
             selectinload(Service.waits),
