@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.from_mapping(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    hops = int(app.config["PROXY_FIX_HOPS"])
+    if hops:
+        # Only the client address and scheme: the host comes from PUBLIC_BASE_URL, and a
+        # proxy that does not set X-Forwarded-Host would pass on whatever a client sent.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     # NHS.UK frontend's Jinja macros expect ChainableUndefined (see its README).
     app.jinja_options = {

@@ -7,8 +7,11 @@ Guards:
 * ``@moderator_required``: moderators and admins (the whole /admin blueprint has it).
 * ``@admin_required``: admins only (users and roles).
 
-A session also records a fingerprint of the password hash it signed in with, so resetting
-a password signs out every other session, and a deactivated account is signed out at once.
+Sessions can be ended by the server. A session records a stamp made from the user's
+password hash and ``session_generation`` when it signs in, and the user loader checks it on
+every request: signing out raises the generation (ending that user's sessions everywhere,
+so a copied cookie stops working), a new password changes the hash, and a deactivated
+account is signed out at once.
 """
 
 from __future__ import annotations
@@ -31,15 +34,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 SESSION_STAMP = "_pw"
 
 
+def session_stamp(user: User) -> str:
+    """Changes whenever the password does or the user's sessions are revoked."""
+    return password_fingerprint(f"{user.session_generation or 0}:{user.password_hash}")
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()):
         return None
     user = db.session.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
     if user is None or not user.active:
         return None
-    if session.get(SESSION_STAMP) != password_fingerprint(user.password_hash):
-        return None  # the password changed since this session signed in
+    if session.get(SESSION_STAMP) != session_stamp(user):
+        return None  # signed out, or the password changed, since this session began
     return user
 
 
@@ -47,12 +55,20 @@ def sign_in(user: User) -> None:
     """Start a fresh session for ``user`` (a new session, so none can be fixed in advance)."""
     session.clear()
     login_user(user)
-    session[SESSION_STAMP] = password_fingerprint(user.password_hash)
+    session[SESSION_STAMP] = session_stamp(user)
 
 
 def sign_out() -> None:
+    """End this session, and every other session of the same user, on the server."""
+    if current_user.is_authenticated:
+        revoke_sessions(cast(User, current_user._get_current_object()))  # type: ignore[attr-defined]
     logout_user()
     session.clear()
+
+
+def revoke_sessions(user: User) -> None:
+    user.session_generation = (user.session_generation or 0) + 1
+    db.session.commit()
 
 
 def _role_guard(allowed: Callable[[User], bool]) -> Callable[[F], F]:
@@ -84,8 +100,15 @@ def require_moderator() -> Any:
 
 
 def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site (never another host), else None."""
+    """``target`` if it is a path on this site (never another host), else None.
+
+    Control characters are refused too: CR/LF cannot go in a Location header, and browsers
+    drop tabs and newlines from URLs, so a slash, a tab and "/evil.example" would become
+    "//evil.example".
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 # Refused outside debug and testing (see load_config).
 DEV_SECRET_KEY = "dev-only-not-secret"
@@ -18,6 +19,34 @@ def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None) -> list[str] | None:
+    items = [item.strip() for item in (value or "").split(",") if item.strip()]
+    return items or None
+
+
+def _check_public_address(config: dict[str, Any], *, production: bool) -> None:
+    """Every absolute link (emails, QR codes, the API) is built on PUBLIC_BASE_URL, never on
+    the request's Host header, which anyone can set. Production needs it, and then only
+    requests for that host (or those in TRUSTED_HOSTS) are answered."""
+    base = config.get("PUBLIC_BASE_URL")
+    if not base:
+        if production:
+            raise ConfigError(
+                "PUBLIC_BASE_URL is not set. Set it to the address people use, like "
+                "https://signpost.example.org, before starting Signpost in production."
+            )
+        return
+    parts = urlsplit(str(base))
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path.strip("/"):
+        raise ConfigError(
+            f"PUBLIC_BASE_URL must be a scheme and host only, like https://signpost.example.org "
+            f"(got {base!r})."
+        )
+    config["PUBLIC_BASE_URL"] = f"{parts.scheme}://{parts.netloc}"
+    if production and not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [parts.hostname]
 
 
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -38,6 +67,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_API": env.get("RATELIMIT_API", "600 per minute"),
         "RATELIMIT_SIGN_IN": env.get("RATELIMIT_SIGN_IN", "10 per minute"),
+        "RATELIMIT_SIGN_IN_ACCOUNT": env.get("RATELIMIT_SIGN_IN_ACCOUNT", "10 per 15 minutes"),
+        "RATELIMIT_PAGES": env.get("RATELIMIT_PAGES", "120 per minute"),
         "API_MAX_PER_PAGE": int(env.get("API_MAX_PER_PAGE", "100")),
         "STALE_FLAG_DAYS": int(env.get("STALE_FLAG_DAYS", "183")),
         "STALE_HIDE_DAYS": int(env.get("STALE_HIDE_DAYS", "365")),
@@ -49,7 +80,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SESSION_COOKIE_SECURE": not (debug or testing) and _bool(env.get("SECURE_COOKIES"), True),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL"),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL") or None,
+        "TRUSTED_HOSTS": _list(env.get("TRUSTED_HOSTS")),
+        # Proxies in front of the app that set X-Forwarded-For and -Proto (0: none).
+        "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),
         # "index" (default) or "naive": the baseline kept only for `make bench` comparisons.
         "MATCHER": env.get("SIGNPOST_MATCHER", "index"),
     }
@@ -63,6 +97,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
                 "SECRET_KEY is not set. Set it in the environment before starting Signpost "
                 "in production (FLASK_DEBUG=1 allows a development key)."
             )
+    _check_public_address(config, production=not (debug or config.get("TESTING")))
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):  # Heroku-style URLs
         uri = "postgresql://" + uri.removeprefix("postgres://")

@@ -6,10 +6,13 @@ database that went away gives a 503 that recovers on its own once it is back.
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from signpost.extensions import db
 
@@ -55,6 +58,16 @@ def _page(status: int, **context: object) -> tuple[str, int]:
     return render_template(f"errors/{template}.html", status=status, **context), status
 
 
+def _bind_urls_to_public_host() -> None:
+    """A Host outside TRUSTED_HOSTS leaves the request with no URL adapter (Flask refuses to
+    build one for that host); give the 400 page one for the public host so it can render."""
+    if request_ctx.url_adapter is None:
+        base = urlsplit(str(current_app.config.get("PUBLIC_BASE_URL") or "http://localhost"))
+        request_ctx.url_adapter = current_app.url_map.bind(
+            base.netloc, script_name=request.script_root or "/", url_scheme=base.scheme
+        )
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(APIError)
     def api_error(error: APIError) -> Response:
@@ -69,6 +82,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response | tuple[str, int]:
+        if isinstance(error, SecurityError):
+            _bind_urls_to_public_host()
         status = error.code or 500
         code, message = HTTP_CODES.get(status, ("error", error.description or "Error"))
         if wants_json():

@@ -956,6 +956,12 @@ def _check_reviewable(request: ChangeRequest, moderator: User) -> None:
         raise ModerationError("This change has already been reviewed")
     if request.submitted_by_id is not None and request.submitted_by_id == moderator.id:
         raise ModerationError("You cannot review a change you made yourself")
+    # Four eyes: a colleague's edit is not independent review either.
+    if request.organization_id and moderator.membership_for(request.organization_id):
+        raise ModerationError(
+            "You cannot review a change to your own organisation's listings. "
+            "Another moderator must review it"
+        )
 
 
 def approve(session: Session, moderator: User, request: ChangeRequest, today: date) -> None:

@@ -1,8 +1,9 @@
-"""Keep what a patient types out of the logs.
+"""Keep what a patient types, and secrets in links, out of the logs.
 
-Search URLs carry a postcode and free text. Access logs (the development server's and
-gunicorn's) and our own log lines only ever see a redacted form: the path, plus the
-outward code of a postcode, never the full postcode or any free text.
+Search URLs carry a postcode and free text; password-reset and invitation links carry a
+token in the path. Access logs (the development server's and gunicorn's) and our own log
+lines only ever see a redacted form: the path with any token replaced, plus the outward
+code of a postcode, never the full postcode, a token or any free text.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ _OUTCODE = re.compile(r"^\s*([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)\b")
 _URL_IN_LINE = re.compile(r'(\S*\?(?:[^"\s]|\s(?!HTTP/))*)')
 # Safe parameters are only kept when the value looks like a slug or a number.
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9.\-]{1,40}$")
+# Paths whose last part is a secret: /reset-password/<token>, /invitations/<token> and
+# /provider/register/<token>, raw or percent-encoded, up to a query, a space or a quote.
+_TOKEN_PATH = re.compile(r"(/(?:reset-password|invitations|provider/register)/)[^/?#\s\"]+")
+
+
+def redact_path(text: str) -> str:
+    return _TOKEN_PATH.sub(r"\1[redacted]", text)
 
 
 def redact_query(query: str) -> str:
@@ -47,21 +55,22 @@ def redact_query(query: str) -> str:
 def redact_url(url: str) -> str:
     parts = urlsplit(url)
     if not parts.query:
-        return url
-    return f"{parts.path}?{redact_query(parts.query)}"
+        return redact_path(url)
+    return f"{redact_path(parts.path)}?{redact_query(parts.query)}"
 
 
 def redact_line(line: str) -> str:
-    return _URL_IN_LINE.sub(lambda m: redact_url(m.group(1)), line)
+    return redact_path(_URL_IN_LINE.sub(lambda m: redact_url(m.group(1)), line))
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites a record's message so no query string survives unredacted."""
+    """Rewrites a record's message so no query string or token survives unredacted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "?" in message:
-            record.msg = redact_line(message)
+        redacted = redact_line(message) if "?" in message else redact_path(message)
+        if redacted != message:
+            record.msg = redacted
             record.args = ()
         return True
 

@@ -1,11 +1,25 @@
-"""Security headers in one place, including a Content Security Policy with a per-request
-nonce for the one inline script the NHS.UK template needs."""
+"""Security at the edge, in one place: headers (including a Content Security Policy with a
+per-request nonce for the one inline script the NHS.UK template needs), ``no-store`` on
+pages for a signed-in person, and refusing NUL characters before any view sees them."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
+from werkzeug.datastructures import MultiDict
+
+# Pages whose URL carries a secret (a reset or invitation link) or that take a password.
+_PRIVATE_ENDPOINTS = frozenset(
+    {
+        "provider.sign_in",
+        "provider.reset_password",
+        "provider.accept_invitation",
+        "provider.register_details",
+    }
+)
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def csp_nonce() -> str:
@@ -14,8 +28,29 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def _has_nul(items: MultiDict[str, str]) -> bool:
+    pairs: Iterable[tuple[str, str]] = items.items(multi=True)
+    return any("\x00" in key or "\x00" in value for key, value in pairs)
+
+
+def refuse_nul_characters() -> None:
+    """A NUL is never meaningful in a path, a query or a form field, and PostgreSQL cannot
+    store one in text: refuse it here as a 400, rather than as a failed query later."""
+    if "\x00" in request.path or _has_nul(request.args):
+        abort(400)
+    if request.method in _WITH_BODY and _has_nul(request.form):
+        abort(400)
+
+
+def _signed_in() -> bool:
+    # Only what Flask-Login already loaded for this request: no database query here.
+    user = g.get("_login_user")
+    return bool(user is not None and user.is_authenticated)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.before_request(refuse_nul_characters)
 
     @app.after_request
     def set_headers(response: Response) -> Response:
@@ -36,6 +71,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "geolocation=(), camera=(), microphone=(), interest-cohort=()"
         )
+        if request.endpoint != "static" and (
+            _signed_in() or request.endpoint in _PRIVATE_ENDPOINTS
+        ):
+            # Someone's own pages must not be kept by a shared computer's browser or a proxy.
+            response.headers["Cache-Control"] = "no-store"
         if request.is_secure:
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=63072000; includeSubDomains"

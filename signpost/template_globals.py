@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,7 +55,10 @@ def header_account() -> dict[str, Any] | None:
         if current_user.is_moderator:
             items.append({"text": "Moderation", "href": url_for("admin.queue")})
         items.append({"text": "Your listings", "href": url_for("provider.dashboard")})
-        items.append({"text": "Sign out", "href": url_for("provider.sign_out")})
+        # Signing out is a POST with the CSRF token (a link could be followed by anyone's
+        # page); a hidden input is allowed inside the header's button.
+        token = Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
+        items.append({"html": token + "Sign out", "action": url_for("provider.sign_out")})
         return {"items": items}
     return None
 

@@ -73,6 +73,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             # One process runs every suite: the production API limit would trip on the tests'
             # own traffic. Rate-limit tests set their own limits.
             "RATELIMIT_API": "100000 per minute",
+            "RATELIMIT_PAGES": "100000 per minute",
         }
     )
     with app.app_context():

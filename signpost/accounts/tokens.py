@@ -2,7 +2,9 @@
 
 A password-reset token carries the user id and a fingerprint of the current password hash,
 so it stops working as soon as the password changes: each link works once. An invitation
-token carries the invitation's id; the database row makes it single-use and revocable.
+token carries the invitation's id; the database row makes it single-use and revocable. A
+registration token carries the email address it was sent to: opening it proves the person
+reads that inbox, and registering with it creates the account, so it works once.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 RESET_SALT = "signpost.password-reset"
 INVITATION_SALT = "signpost.invitation"
+REGISTRATION_SALT = "signpost.registration"
 RESET_MAX_AGE = 60 * 60  # one hour
 INVITATION_MAX_AGE = 7 * 24 * 60 * 60  # one week
+REGISTRATION_MAX_AGE = 24 * 60 * 60  # one day
 
 
 class TokenError(ValueError):
@@ -67,3 +71,16 @@ def read_invitation_token(secret_key: str, token: str, max_age: int = INVITATION
     if not isinstance(data, dict) or not isinstance(data.get("i"), int):
         raise TokenError(expired=False)
     return data["i"]
+
+
+def make_registration_token(secret_key: str, email: str) -> str:
+    return _serializer(secret_key, REGISTRATION_SALT).dumps({"e": email})
+
+
+def read_registration_token(
+    secret_key: str, token: str, max_age: int = REGISTRATION_MAX_AGE
+) -> str:
+    data = _load(secret_key, REGISTRATION_SALT, token, max_age)
+    if not isinstance(data, dict) or not isinstance(data.get("e"), str):
+        raise TokenError(expired=False)
+    return data["e"]

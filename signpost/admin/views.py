@@ -17,6 +17,7 @@ from signpost.auth import admin_required, require_moderator
 from signpost.extensions import db
 from signpost.models import ChangeRequest, Organization, ProblemReport, Service, User
 from signpost.provider.common import history_helpers, me, render_page, today
+from signpost.search.params import whole_number
 
 bp = Blueprint("admin", __name__)
 bp.before_request(require_moderator)
@@ -113,7 +114,9 @@ def history(entity_id: str) -> ResponseReturnValue:
 @bp.get("/audit")
 def audit() -> ResponseReturnValue:
     page = request.args.get("page", "1")
-    number = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
+    number = whole_number(page)
+    if number is None or not 0 < number < 10_000:
+        abort(400)
     revisions = listings.recent_revisions(
         db.session, limit=AUDIT_PAGE_SIZE + 1, offset=(number - 1) * AUDIT_PAGE_SIZE
     )

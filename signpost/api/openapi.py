@@ -15,7 +15,8 @@ from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from signpost import slugs
-from signpost.api.views import bp, external_url
+from signpost.api.views import bp
+from signpost.urls import absolute_url
 from signpost.vocab import get_vocabularies
 
 Schema = dict[str, Any]
@@ -774,5 +775,5 @@ def build_spec(server_url: str, max_per_page: int) -> dict[str, Any]:
 
 @bp.get("/openapi.json")
 def openapi() -> ResponseReturnValue:
-    server = external_url("api.root").rstrip("/")
+    server = absolute_url("api.root").rstrip("/")
     return jsonify(build_spec(server, int(current_app.config.get("API_MAX_PER_PAGE", 100))))

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from flask import current_app, request
 
 from signpost.errors import APIError
+from signpost.search.params import whole_number
 
 MAX_PAGE = 1_000_000
 DEFAULT_PER_PAGE = 50
@@ -44,10 +45,11 @@ def integer(name: str, *, default: int | None = None, minimum: int, maximum: int
     raw = text(name, max_length=20)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad(name, f"{name} must be a whole number.") from None
+    sign, digits = (-1, raw[1:]) if raw[:1] == "-" else (1, raw.removeprefix("+"))
+    value = whole_number(digits, max_digits=18)
+    if value is None:
+        raise bad(name, f"{name} must be a whole number.")
+    value *= sign
     if not minimum <= value <= maximum:
         raise bad(name, f"{name} must be between {minimum} and {maximum}.")
     return value

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from signpost.extensions import limiter
+from signpost.rate_limits import api_limit
+from signpost.urls import absolute_url
 
 bp = Blueprint("api", __name__)
 
@@ -22,20 +23,8 @@ ORUK_PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile"
 _HEADER_LIST = re.compile(r"^[A-Za-z0-9\-, ]{0,200}$")
 
 
-def _api_limit() -> str:
-    return str(current_app.config.get("RATELIMIT_API") or "600 per minute")
-
-
 # One budget per client across every API route (the match API included), not per route.
-limiter.shared_limit(_api_limit, scope="api", methods=["GET", "HEAD"])(bp)
-
-
-def external_url(endpoint: str, **values: object) -> str:
-    """An absolute URL: PUBLIC_BASE_URL when configured, else the request's host."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return str(base).rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+api_limit(bp)
 
 
 @bp.before_app_request
@@ -68,7 +57,7 @@ def root() -> ResponseReturnValue:
         {
             "version": ORUK_VERSION,
             "profile": ORUK_PROFILE_URL,
-            "openapi_url": external_url("api.openapi"),
+            "openapi_url": absolute_url("api.openapi"),
         }
     )
 

@@ -18,11 +18,11 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from signpost.api.views import external_url
 from signpost.directory.loading import public_service_filter
 from signpost.extensions import db
 from signpost.gp import handout, qr
 from signpost.models import Organization, Service
+from signpost.rate_limits import heavy_page
 from signpost.search import presenters
 from signpost.search.params import (
     LANGUAGES,
@@ -32,6 +32,7 @@ from signpost.search.params import (
     parse_args,
 )
 from signpost.search.service import SearchOutcome, run_search
+from signpost.urls import absolute_url
 from signpost.vocab import get_vocabularies
 
 bp = Blueprint("gp", __name__)
@@ -107,6 +108,7 @@ def _asked() -> bool:
 
 
 @bp.get("")
+@heavy_page
 def consultation() -> ResponseReturnValue:
     if not _asked():
         return _consultation()
@@ -207,11 +209,12 @@ def _page_context(built: _Handout) -> Mapping[str, Any]:
 
 
 @bp.get("/handout", endpoint="handout")
+@heavy_page
 def handout_page() -> ResponseReturnValue:
     built = _build_handout()
     if not isinstance(built, _Handout):
         return built
-    results_url = f"{external_url('patient.search')}?{built.query}"
+    results_url = f"{absolute_url('patient.search')}?{built.query}"
     return render_template(
         "gp/handout.html",
         nice=handout.nice_choice(built.search.found.outcome.advice),
@@ -222,6 +225,7 @@ def handout_page() -> ResponseReturnValue:
 
 
 @bp.get("/record")
+@heavy_page
 def record() -> ResponseReturnValue:
     built = _build_handout()
     if not isinstance(built, _Handout):

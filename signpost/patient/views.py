@@ -16,6 +16,7 @@ from signpost.directory.loading import public_service_filter
 from signpost.extensions import db
 from signpost.models import Organization, Service, ServiceAtLocation
 from signpost.nice import get_nice
+from signpost.rate_limits import heavy_page
 from signpost.search import presenters
 from signpost.search.params import LANGUAGES, SearchInputError, parse_args
 from signpost.search.service import run_search
@@ -43,6 +44,7 @@ def start() -> str:
 
 
 @bp.get("/search")
+@heavy_page
 def search() -> ResponseReturnValue:
     try:
         found = run_search(parse_args(request.args))

@@ -11,9 +11,9 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from signpost import auth
+from signpost import auth, rate_limits
 from signpost.accounts import tokens, users
-from signpost.extensions import db, limiter
+from signpost.extensions import db
 from signpost.listings import organization_for
 from signpost.mail import MailError, send_email
 from signpost.models import Membership, Organization, User
@@ -25,28 +25,20 @@ from signpost.provider.forms import (
     ForgotPasswordForm,
     InviteForm,
     RegisterForm,
+    RegisterStartForm,
     ResetPasswordForm,
     SignInForm,
 )
+from signpost.urls import absolute_url
 
 log = logging.getLogger(__name__)
-
-
-def _sign_in_limit() -> str:
-    return str(current_app.config["RATELIMIT_SIGN_IN"])
-
-
-def _email_key() -> str:
-    """Rate-limit key for attempts on one account, from wherever they come."""
-    return "account:" + users.normalise_email(request.form.get("email", ""))[:254]
 
 
 def _home(user: User) -> str:
     return url_for("admin.queue") if user.is_moderator else url_for("provider.dashboard")
 
 
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key)
+@rate_limits.sign_in_limits
 def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(_home(me()))
@@ -55,39 +47,60 @@ def sign_in() -> ResponseReturnValue:
         user = users.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             auth.sign_in(user)
-            return redirect(auth.safe_next(request.args.get("next")) or _home(user))
+            response = redirect(auth.safe_next(request.args.get("next")) or _home(user))
+            return rate_limits.remember_device(response, user.email)
         form.email.errors.append("Enter a correct email address and password")
     return render_page("provider/sign_in.html", form=form)
 
 
 def sign_out() -> ResponseReturnValue:
+    """GET asks (a link or a prefetch must not sign anyone out); POST, with CSRF, does it."""
+    if request.method == "GET":
+        if not current_user.is_authenticated:
+            return redirect(url_for("provider.sign_in"))
+        return render_page("provider/sign_out.html")
     auth.sign_out()
     flash("You have signed out.", "success")
     return redirect(url_for("provider.sign_in"))
 
 
-@limiter.limit(_sign_in_limit, methods=["POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"], key_func=_email_key)
+def _send_quietly(to: str, subject: str, body: str) -> None:
+    try:
+        send_email([to], subject, body)
+    except MailError:
+        log.error("account email could not be sent")
+
+
+@rate_limits.email_limits
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = users.user_for_reset(db.session, form.email.data)
+        email = users.normalise_email(form.email.data)
+        user = users.user_for_reset(db.session, email)
+        # One email either way, and the same page: the answer and its timing do not say
+        # whether the address has an account.
         if user is not None:
             token = tokens.make_reset_token(
                 current_app.config["SECRET_KEY"], user.id, user.password_hash
             )
-            link = url_for("provider.reset_password", token=token, _external=True)
-            try:
-                send_email(
-                    [user.email],
-                    "Reset your Signpost password",
-                    "Someone asked to reset the password for your Signpost account.\n\n"
-                    f"To choose a new password, open this link within an hour:\n{link}\n\n"
-                    "If it was not you, ignore this email: your password has not changed.",
-                )
-            except MailError:
-                log.error("password reset email could not be sent")
-        # The same answer whether or not the account exists.
+            link = absolute_url("provider.reset_password", token=token)
+            _send_quietly(
+                user.email,
+                "Reset your Signpost password",
+                "Someone asked to reset the password for your Signpost account.\n\n"
+                f"To choose a new password, open this link within an hour:\n{link}\n\n"
+                "If it was not you, ignore this email: your password has not changed.",
+            )
+        else:
+            _send_quietly(
+                email,
+                "Reset your Signpost password",
+                "Someone asked to reset the password for a Signpost account with this email "
+                "address, but there is no active account for it.\n\n"
+                "If you use Signpost with a different email address, ask for a reset link "
+                f"for that one:\n{absolute_url('provider.forgot_password')}\n\n"
+                "If it was not you, ignore this email.",
+            )
         return render_page("provider/check_email.html", email=form.email.data)
     return render_page("provider/forgot_password.html", form=form)
 
@@ -109,28 +122,78 @@ def reset_password(token: str) -> ResponseReturnValue:
             form.password.errors.append(error.message)
         else:
             flash("Your password has been changed. Sign in with your new password.", "success")
-            return redirect(url_for("provider.sign_in"))
+            # Opening the emailed link proves this browser is the account owner's.
+            email = db.session.get(User, user_id).email  # type: ignore[union-attr]
+            return rate_limits.remember_device(redirect(url_for("provider.sign_in")), email)
     return render_page("provider/reset_password.html", form=form)
 
 
-@limiter.limit(_sign_in_limit, methods=["POST"])
+def _signed_in_already() -> ResponseReturnValue:
+    flash("You are signed in already. Sign out to register another organisation.", "info")
+    return redirect(url_for("provider.dashboard"))
+
+
+@rate_limits.email_limits
 def register() -> ResponseReturnValue:
+    """Step 1: an email address. Whether or not it has an account, the page says "check your
+    email" and one email goes to it; only the inbox's owner learns which it was."""
     if current_user.is_authenticated:
-        flash("You are signed in already. Sign out to register another organisation.", "info")
-        return redirect(url_for("provider.dashboard"))
+        return _signed_in_already()
+    form = RegisterStartForm()
+    if form.validate_on_submit():
+        email = users.normalise_email(form.email.data)
+        subject = "Register your organisation on Signpost"
+        if users.find_user(db.session, email) is None:
+            token = tokens.make_registration_token(current_app.config["SECRET_KEY"], email)
+            _send_quietly(
+                email,
+                subject,
+                "To register your organisation on Signpost, open this link within 24 hours:\n"
+                f"{absolute_url('provider.register_details', token=token)}\n\n"
+                "If it was not you, ignore this email.",
+            )
+        else:
+            _send_quietly(
+                email,
+                subject,
+                "Someone asked to register an organisation on Signpost with this email "
+                "address, but it already has a Signpost account.\n\n"
+                f"Sign in: {absolute_url('provider.sign_in')}\n"
+                f"Forgotten your password? {absolute_url('provider.forgot_password')}\n\n"
+                "To add another organisation, register it with a different email address. "
+                "If it was not you, ignore this email.",
+            )
+        return render_page("provider/register_sent.html", email=form.email.data)
+    return render_page("provider/register.html", form=form)
+
+
+@rate_limits.form_limit(rate_limits.sign_in)
+def register_details(token: str) -> ResponseReturnValue:
+    """Step 2, from the emailed link: the organisation, the person's name and a password."""
+    try:
+        email = tokens.read_registration_token(current_app.config["SECRET_KEY"], token)
+    except tokens.TokenError as error:
+        return render_page("provider/link_invalid.html", expired=error.expired, registration=True)
+    if current_user.is_authenticated:
+        return _signed_in_already()
     form = RegisterForm()
+    errors: list[dict[str, str]] = []
     if form.validate_on_submit():
         try:
             user = users.register_organization(
                 db.session,
                 organization=form.organisation(),
                 name=form.your_name.data,
-                email=form.email.data,
+                email=email,
                 password=form.password.data,
             )
         except users.AccountError as error:
             db.session.rollback()
-            getattr(form, error.field or "email").errors.append(error.message)
+            field = getattr(form, error.field or "", None)
+            if field is None or error.field == "email":
+                errors.append({"text": error.message, "href": "#main-content"})
+            else:
+                field.errors.append(error.message)
         else:
             auth.sign_in(user)
             flash(
@@ -138,8 +201,8 @@ def register() -> ResponseReturnValue:
                 "you can add your listings. They will be public once it is approved.",
                 "success",
             )
-            return redirect(url_for("provider.dashboard"))
-    return render_page("provider/register.html", form=form)
+            return rate_limits.remember_device(redirect(url_for("provider.dashboard")), email)
+    return render_page("provider/register_details.html", form=form, email=email, error_list=errors)
 
 
 def _invitation_or_invalid(token: str) -> Invitation | ResponseReturnValue:
@@ -234,7 +297,7 @@ def members(org_id: str) -> ResponseReturnValue:
             getattr(form, error.field or "email").errors.append(error.message)
         else:
             token = tokens.make_invitation_token(current_app.config["SECRET_KEY"], invitation.id)
-            link = url_for("provider.accept_invitation", token=token, _external=True)
+            link = absolute_url("provider.accept_invitation", token=token)
             try:
                 send_email(
                     [invitation.email],

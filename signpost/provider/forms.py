@@ -193,9 +193,11 @@ def parse_number(text: str | None, *, whole: bool) -> int | Decimal | None:
         return None
     cleaned = text.strip().replace(",", "").removeprefix("£").strip()
     if whole:
-        if not re.fullmatch(r"\d+", cleaned):
+        if not re.fullmatch(r"[0-9]{1,9}", cleaned):  # ASCII digits only, as everywhere else
             raise ValueError(text)
         return int(cleaned)
+    if not cleaned.isascii():
+        raise ValueError(text)
     try:
         value = Decimal(cleaned)
     except InvalidOperation as error:
@@ -300,6 +302,10 @@ class SignInForm(SignpostForm):
 
 class ForgotPasswordForm(SignpostForm):
     email = _email_field()
+
+
+class RegisterStartForm(SignpostForm):
+    email = _email_field("Your email address")
 
 
 def _new_password_field() -> PasswordField:
@@ -439,7 +445,6 @@ class RegisterForm(OrganisationFields):
             Length(max=120, message="Name must be 120 characters or fewer"),
         ],
     )
-    email = _email_field("Your email address")
     password = _new_password_field()
 
     def organisation(self) -> dict[str, Any]:

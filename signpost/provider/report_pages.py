@@ -6,20 +6,16 @@ asks people not to include personal details; nothing about who sent a report is 
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from signpost import listings
+from signpost import listings, rate_limits
 from signpost.directory.loading import public_service_filter
-from signpost.extensions import db, limiter
+from signpost.extensions import db
 from signpost.models import Organization, Service
 from signpost.provider.common import render_page
 from signpost.provider.forms import ReportForm
-
-
-def _report_limit() -> str:
-    return str(current_app.config.get("RATELIMIT_REPORT", "5 per minute"))
 
 
 def _public_service(service_id: str) -> Service:
@@ -33,7 +29,7 @@ def _public_service(service_id: str) -> Service:
     return service
 
 
-@limiter.limit(_report_limit, methods=["POST"])
+@rate_limits.form_limit(rate_limits.report)
 def report_problem(service_id: str) -> ResponseReturnValue:
     service = _public_service(service_id)
     form = ReportForm()

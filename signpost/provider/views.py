@@ -30,6 +30,7 @@ ROUTES: list[tuple[str, str, Callable[..., object], list[str]]] = [
     ("/reset-password/<token>", "reset_password", account_pages.reset_password, BOTH),
     ("/invitations/<token>", "accept_invitation", account_pages.accept_invitation, BOTH),
     ("/provider/register", "register", account_pages.register, BOTH),
+    ("/provider/register/<token>", "register_details", account_pages.register_details, BOTH),
     # The organisation
     ("/provider", "dashboard", listing_pages.dashboard, GET),
     (ORG, "organisation", listing_pages.organisation, BOTH),

@@ -7,6 +7,7 @@ NHS error summary and in the API's error shape. Nothing here touches the databas
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -129,11 +130,26 @@ def _bool(args: QueryArgs, name: str, errors: list[FieldError]) -> bool:
     return False
 
 
-def _number(raw: str) -> float | None:
-    try:
-        value = float(raw)
-    except ValueError:
+def whole_number(raw: str | None, *, max_digits: int = 9) -> int | None:
+    """A whole number written in ASCII digits, or None.
+
+    ``str.isdigit`` is true for "²" and "١٢" too, and ``int`` refuses the first and reads the
+    second: only 0-9 (and a bounded length, as ``int`` also refuses very long numbers) are
+    a number here, so every page and the API agree on what one is.
+    """
+    if raw is None or not (0 < len(raw) <= max_digits) or not raw.isascii() or not raw.isdigit():
         return None
+    return int(raw)
+
+
+_DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?|\.[0-9]{1,9}", re.ASCII)
+
+
+def _number(raw: str) -> float | None:
+    # "1e3", "inf", "nan" and non-ASCII digits are not what a person types as a distance.
+    if not _DECIMAL.fullmatch(raw):
+        return None
+    value = float(raw)
     return value if math.isfinite(value) else None
 
 
@@ -167,14 +183,15 @@ def parse_search(
     age: int | None = None
     raw_age = _clean(args.get("age"))
     if raw_age:
-        if not raw_age.isdigit():
+        parsed_age = whole_number(raw_age)
+        if parsed_age is None:
             errors.append(FieldError("age", "invalid_age", "Age must be a whole number, like 34"))
-        elif not 0 <= int(raw_age) <= MAX_AGE:
+        elif not 0 <= parsed_age <= MAX_AGE:
             errors.append(
                 FieldError("age", "age_out_of_range", f"Age must be between 0 and {MAX_AGE}")
             )
         else:
-            age = int(raw_age)
+            age = parsed_age
 
     severity = _clean(args.get("severity")).lower() or "unsure"
     if severity not in slugs.SEVERITIES:
@@ -230,14 +247,15 @@ def parse_search(
     limit = DEFAULT_LIMIT
     raw_limit = _clean(args.get("limit"))
     if raw_limit:
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        parsed_limit = whole_number(raw_limit)
+        if parsed_limit is None or not 1 <= parsed_limit <= MAX_LIMIT:
             errors.append(
                 FieldError(
                     "limit", "invalid_limit", f"Limit must be a whole number from 1 to {MAX_LIMIT}"
                 )
             )
         else:
-            limit = int(raw_limit)
+            limit = parsed_limit
 
     relational = _bool(args, "relational", errors)
     self_referral = _bool(args, "self_referral", errors)

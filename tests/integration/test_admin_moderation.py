@@ -17,6 +17,7 @@ from signpost.extensions import db, limiter
 from signpost.models import ChangeRequest, Organization, Revision, Service
 from tests.conftest import csrf_token_from
 from tests.integration import test_provider_fixtures as fx
+from tests.integration.test_accounts import registration_link
 from tests.integration.test_provider_fixtures import (
     World,
     post,
@@ -171,15 +172,15 @@ def test_new_organisation_register_review_approve(
     app: Flask, client: FlaskClient, db_session: Session, world: World
 ) -> None:
     limiter.reset()
-    form = client.get("/provider/register").get_data(as_text=True)
+    link = registration_link(app, client, "Sam@Northern.example")
+    form = client.get(link).get_data(as_text=True)
     response = client.post(
-        "/provider/register",
+        link,
         data={
             "csrf_token": csrf_token_from(form),
             "name": "Northern Sky Therapy CIC",
             "sector": "charity",
             "your_name": "Sam Founder",
-            "email": "Sam@Northern.example",
             "password": "correct horse battery staple",
         },
     )

@@ -69,7 +69,8 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     # Accounts: open to all (signed-in people are sent on where that makes sense).
     ("provider.sign_in", "GET"): everyone(),
     ("provider.sign_in", "POST"): everyone(),
-    ("provider.sign_out", "GET"): everyone(LOGIN),  # signs out, then shows the sign-in page
+    # GET only asks (signed-out people are sent to sign in); the POST signs out.
+    ("provider.sign_out", "GET"): signed_in(),
     ("provider.sign_out", "POST"): everyone(LOGIN),
     ("provider.forgot_password", "GET"): everyone(),
     ("provider.forgot_password", "POST"): everyone(),
@@ -79,6 +80,9 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("provider.accept_invitation", "POST"): everyone(),
     ("provider.register", "GET"): everyone(),
     ("provider.register", "POST"): everyone(),
+    # From the emailed link; signed-in people are sent to their dashboard.
+    ("provider.register_details", "GET"): everyone(),
+    ("provider.register_details", "POST"): everyone(),
     ("provider.report_problem", "GET"): everyone(),
     ("provider.report_problem", "POST"): everyone(),
     # The provider area.
@@ -173,6 +177,9 @@ def _url_values(app: Flask, db_session: Session, world: World) -> dict[str, obje
                 secret, world.editor.id, world.editor.password_hash
             ),
             "provider.accept_invitation": tokens.make_invitation_token(secret, invitation.id),
+            "provider.register_details": tokens.make_registration_token(
+                secret, "new-org@test.example"
+            ),
         },
     }
 

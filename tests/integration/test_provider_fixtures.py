@@ -23,8 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from signpost.accounts.tokens import password_fingerprint
-from signpost.auth import SESSION_STAMP
+from signpost.auth import SESSION_STAMP, session_stamp
 from signpost.extensions import db, limiter
 from signpost.models import (
     Location,
@@ -185,7 +184,7 @@ def sign_in_as(client: FlaskClient, user: User | None) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
-        session[SESSION_STAMP] = password_fingerprint(user.password_hash)
+        session[SESSION_STAMP] = session_stamp(user)
 
 
 def csrf(client: FlaskClient) -> str:
