@@ -88,6 +88,7 @@ def env_for(database_url: str, matcher: str = "index") -> dict[str, str]:
         SECRET_KEY="bench-only",
         SIGNPOST_MATCHER=matcher,
         SECURE_COOKIES="0",
+        PUBLIC_BASE_URL="http://127.0.0.1",
         RATELIMIT_API="1000000 per minute",
         # As in production: limiter counters in Redis (the in-memory fallback is for development).
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
