@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from flask import Flask, Response, abort, g, request
 from werkzeug.datastructures import MultiDict
 
+from signpost.errors import APIError, wants_json
+
 # Pages whose URL carries a secret (a reset or invitation link) or that take a password.
 _PRIVATE_ENDPOINTS = frozenset(
     {
@@ -28,18 +30,29 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def _has_nul(items: MultiDict[str, str]) -> bool:
+def _field_with_nul(items: MultiDict[str, str]) -> str | None:
     pairs: Iterable[tuple[str, str]] = items.items(multi=True)
-    return any("\x00" in key or "\x00" in value for key, value in pairs)
+    for key, value in pairs:
+        if "\x00" in key or "\x00" in value:
+            return key.replace("\x00", "")
+    return None
 
 
 def refuse_nul_characters() -> None:
     """A NUL is never meaningful in a path, a query or a form field, and PostgreSQL cannot
     store one in text: refuse it here as a 400, rather than as a failed query later."""
-    if "\x00" in request.path or _has_nul(request.args):
+    if "\x00" in request.path:
         abort(400)
-    if request.method in _WITH_BODY and _has_nul(request.form):
-        abort(400)
+    field = _field_with_nul(request.args)
+    if field is None and request.method in _WITH_BODY:
+        field = _field_with_nul(request.form)
+    if field is None:
+        return
+    if wants_json():  # the API names the parameter, as for any other bad value
+        raise APIError(
+            "invalid_parameter", f"{field} must not contain control characters.", field=field
+        )
+    abort(400)
 
 
 def _signed_in() -> bool:

@@ -86,7 +86,8 @@ def test_hard_filters_hold(client: FlaskClient) -> None:
         ("location=LS1&need=depression&age=abc", "invalid_age", "age"),
         ("location=LS1&need=depression&radius_km=-5", "invalid_radius", "radius_km"),
         ("location=LS1&need=depression&limit=0", "invalid_limit", "limit"),
-        ("location=LS1&need=depression&max_cost=%00", "invalid_max_cost", "max_cost"),
+        # A NUL is refused at the edge, before the search parses the value.
+        ("location=LS1&need=depression&max_cost=%00", "invalid_parameter", "max_cost"),
     ],
 )
 def test_bad_input_is_a_structured_400(
