@@ -250,7 +250,8 @@ def accept_invitation(token: str) -> ResponseReturnValue:
             if signed_in is None or signed_in.id != user.id:
                 auth.sign_in(user)
             flash(f"You have joined {invitation.organization.name}.", "success")
-            return redirect(url_for("provider.dashboard"))
+            # The emailed link reached this browser: it is the account owner's.
+            return rate_limits.remember_device(redirect(url_for("provider.dashboard")), user.email)
     return render_page(
         "provider/invitation.html",
         form=form,

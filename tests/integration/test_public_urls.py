@@ -18,6 +18,7 @@ from signpost.auth import SESSION_STAMP, session_stamp
 from signpost.config import ConfigError, load_config
 from signpost.extensions import limiter
 from signpost.mail import record_messages
+from signpost.urls import absolute_url
 from tests.conftest import csrf_token_from
 from tests.integration import test_provider_fixtures as fx
 from tests.integration.test_errors import assert_crisis_lines
@@ -100,6 +101,14 @@ def test_api_and_handout_urls_ignore_the_host_header(
         "/gp/handout?location=LS1+1BA&need=depression&age=34&service=none", base_url=EVIL
     ).get_data(as_text=True)
     assert "evil.example" not in handout
+
+
+def test_absolute_urls_outside_a_request_use_the_public_address(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", PUBLIC)
+    with app.app_context():  # a CLI command: no request, no Host header at all
+        assert absolute_url("provider.sign_in") == f"{PUBLIC}/sign-in"
 
 
 def test_production_refuses_to_start_without_a_public_address(

@@ -109,7 +109,9 @@ def test_strangers_cannot_lock_the_owner_out(app: Flask, person: User) -> None:
         assert sign_in(attacker, person.email, "wrong password!").status_code == 200  # type: ignore[attr-defined]
     # Strangers are slowed, even with the right password...
     new_browser = browser(app, "198.51.100.250")
-    assert sign_in(new_browser, person.email, PASSWORD).status_code == 429  # type: ignore[attr-defined]
+    slowed = sign_in(new_browser, person.email, PASSWORD)
+    assert slowed.status_code == 429  # type: ignore[attr-defined]
+    assert "reset your password" in slowed.get_data(as_text=True)  # type: ignore[attr-defined]
     # ...but the owner's own browser still gets in.
     assert sign_in(owners_browser, person.email, PASSWORD).status_code == 302  # type: ignore[attr-defined]
     assert owners_browser.get("/provider").status_code == 200
