@@ -29,19 +29,21 @@ DEVICE_MAX_AGE = 365 * 24 * 60 * 60
 DEVICE_ACCOUNTS = 5  # a shared computer remembers the last few accounts used on it
 
 
-def _config_limit(name: str, default: str) -> Callable[[], str]:
+def _config_limit(name: str) -> Callable[[], str]:
+    """The limit in setting ``name`` (defaults in signpost.config), read per request."""
+
     def limit() -> str:
-        return str(current_app.config.get(name) or default)
+        return str(current_app.config[name])
 
     limit.__name__ = name.lower()
     return limit
 
 
-api = _config_limit("RATELIMIT_API", "600 per minute")
-pages = _config_limit("RATELIMIT_PAGES", "120 per minute")
-sign_in = _config_limit("RATELIMIT_SIGN_IN", "10 per minute")
-sign_in_account = _config_limit("RATELIMIT_SIGN_IN_ACCOUNT", "10 per 15 minutes")
-report = _config_limit("RATELIMIT_REPORT", "5 per minute")
+api = _config_limit("RATELIMIT_API")
+pages = _config_limit("RATELIMIT_PAGES")
+sign_in = _config_limit("RATELIMIT_SIGN_IN")
+sign_in_account = _config_limit("RATELIMIT_SIGN_IN_ACCOUNT")
+report = _config_limit("RATELIMIT_REPORT")
 
 
 # -- keys and conditions -------------------------------------------------------------------------
