@@ -21,7 +21,13 @@ Rules it keeps (PRODUCT.md section 4):
   is False for them and the matcher must never present them as recommended.
 - ``symptom-support`` (CBT for ME/CFS) is never a treatment: ``NiceOption.is_treatment`` is
   False for it.
-- Entries our research could not confirm carry ``verified=False``; show them as "under review".
+- Verification belongs to each option: an option is ``verified`` only when its source is NICE's
+  own page [N], an exact copy of NICE text [C] or a near-verbatim reproduction [S*]; never on a
+  secondary summary [S] or memory [R] alone. A merged option is verified only if every source
+  entry's option is. Unverified options carry a reason and show "our summary is still being
+  checked" once per panel.
+- A NICE option with a ``kind`` names a specific protocol from seed_data/protocols.yaml; only a
+  service that delivers that protocol should earn NICE credit for it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,15 @@ from signpost.vocab import (
 )
 
 DEFAULT_PATH = SEED_DATA / "nice.yaml"
+PROTOCOLS_PATH = SEED_DATA / "protocols.yaml"
+
+#: Evidence levels for a source, strongest first: NICE's own page, an exact copy of NICE text, a
+#: near-verbatim reproduction, a secondary summary, the reviewer's recollection.
+EVIDENCE_LEVELS = ("N", "C", "S*", "S", "R")
+#: Levels strong enough to mark an option verified on their own.
+VERIFYING_EVIDENCE = frozenset({"N", "C", "S*"})
+#: Said once per panel when any option shown is not yet confirmed.
+UNDER_REVIEW_NOTICE = "Our summary of this NICE advice is still being checked"
 
 #: Status groups, best first. Options sort by this order.
 STATUSES = (
@@ -64,7 +79,7 @@ _NO_ORDER = 10**6
 _GUIDELINE_ID = re.compile(r"^(?:NG|CG)\d+$")
 _ENTRY_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
-_TOP_KEYS = {"guidelines", "entries", "no_guidance", "coverage_gaps"}
+_TOP_KEYS = {"guidelines", "entries", "no_guidance", "coverage_gaps", "not_yet_added"}
 _GUIDELINE_KEYS = {"title", "year", "url", "currency_note"}
 _ENTRY_KEYS = {
     "id",
@@ -78,15 +93,18 @@ _ENTRY_KEYS = {
     "applies_to",
     "summary",
     "other_treatments",
-    "verified",
-    "verified_source",
-    "verified_on",
+    "not_offered",
+    "sources",
     "review_note",
     "options",
 }
 _OPTION_KEYS = {
     "modality", "kind", "format", "label", "status", "order", "note", "with_medication",
+    "verified", "source", "review",
 }  # fmt: skip
+_SOURCE_KEYS = {"url", "read", "evidence", "verified_on"}
+_NOT_OFFERED_KEYS = {"text", "verified", "source", "review"}
+_NOT_YET_ADDED_KEYS = {"need", "age_bands", "guideline", "title", "message"}
 _NO_GUIDANCE_KEYS = {"need", "age_bands", "message"}
 _GAP_KEYS = {"need", "age_bands", "guideline", "message"}
 
@@ -95,6 +113,54 @@ FIT_AND_ACCESS = "so we show services by how well they fit and how easy they are
 
 class NiceDataError(ValueError):
     """nice.yaml is broken: an unknown slug, a missing field or a contradiction."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """What an option was checked against: a page, what was read on it, and how strong it is."""
+
+    key: str
+    url: str | None  # None only for the reviewer's recollection [R]
+    read: str
+    evidence: str  # one of EVIDENCE_LEVELS
+    verified_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """A specific therapy protocol NICE names (seed_data/protocols.yaml)."""
+
+    slug: str
+    name: str
+    modality: str
+    intensity: str
+    summary: str
+    counts_as: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NotOffered:
+    """Something NICE says not to offer for the condition (not a talking therapy we match)."""
+
+    text: str
+    verified: bool
+    sources: tuple[Source, ...]
+    review: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotYetAdded:
+    """A NICE guideline relevant to a need that we have not yet read and added: shown honestly."""
+
+    need: str
+    age_bands: tuple[str, ...]
+    guideline: str
+    title: str
+    message: str
+
+    @property
+    def url(self) -> str:
+        return f"https://www.nice.org.uk/guidance/{self.guideline.lower()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +189,23 @@ class NiceOption:
     severities: tuple[str, ...] = ("any",)  # which severities' lists it came from
     applies_to: str | None = None  # the part of the need it is about ("Bulimia")
     entry_ids: tuple[str, ...] = ()
-    kind: str | None = None  # the specific form NICE names ("stpp"), for counts_as equivalences
+    kind: str | None = None  # the specific protocol NICE names (protocols.yaml slug)
     # Given together with medication: a therapy service delivers only half of it, so a
     # service is credited with the therapy-only option where one fits.
     with_medication: bool = False
+    sources: tuple[Source, ...] = ()  # what it was checked against
+    review: str | None = None  # why it is not yet verified
+
+    @property
+    def evidence(self) -> str | None:
+        """The weakest evidence behind it (a merged option is only as strong as each part)."""
+        levels = [s.evidence for s in self.sources]
+        return max(levels, key=EVIDENCE_LEVELS.index) if levels else None
+
+    @property
+    def verified_on(self) -> dt.date | None:
+        dates = [s.verified_on for s in self.sources]
+        return min(dates) if dates else None
 
     @property
     def recommended(self) -> bool:
@@ -165,14 +244,23 @@ class NiceEntry:
     recommendations: tuple[str, ...]
     summary: str
     options: tuple[NiceOption, ...]
-    verified: bool
-    verified_source: str
-    verified_on: dt.date
+    sources: tuple[Source, ...]
     review_note: str | None = None
     applies_to: str | None = None
     min_age: int | None = None
     max_age: int | None = None
     other_treatments: tuple[str, ...] = ()
+    not_offered: tuple[NotOffered, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        """True only when every option (and every do-not-offer item) is verified."""
+        return all(o.verified for o in self.options) and all(n.verified for n in self.not_offered)
+
+    @property
+    def verified_on(self) -> dt.date:
+        """The oldest check behind this entry."""
+        return min(s.verified_on for s in self.sources)
 
     def covers_age(self, age: int | None) -> bool:
         if age is None:
@@ -202,6 +290,12 @@ class ModalityUse(NamedTuple):
     age_band: str
     status: str
     guideline: str
+    label: str = ""  # NICE's name for the option ("Short-term psychodynamic psychotherapy (STPP)")
+    verified: bool = True  # every option counted here is verified
+    via: str | None = None  # the NICE modality this one counts as (DIT: "psychodynamic")
+    applies_to: str | None = None
+    min_age: int | None = None  # narrower than the band, where the entry says so
+    max_age: int | None = None
 
 
 @dataclass(frozen=True)
@@ -219,12 +313,42 @@ class NiceAdvice:
     severity_union: bool = False  # "unsure": options of both severities
     summaries: tuple[str, ...] = ()  # what each guideline entry says, in our words
     other_treatments: tuple[str, ...] = ()  # non-therapy items NICE also lists
+    not_offered: tuple[NotOffered, ...] = ()  # what NICE says not to offer
+    not_yet_added: tuple[NotYetAdded, ...] = ()  # relevant guidance we have not yet added
     vocab: Vocabularies | None = field(default=None, repr=False, compare=False)
 
     @property
     def verified(self) -> bool:
         """True when every option and guideline shown has been checked against NICE wording."""
-        return all(o.verified for o in self.options) and all(g.verified for g in self.guidelines)
+        return (
+            all(o.verified for o in self.options)
+            and all(g.verified for g in self.guidelines)
+            and all(n.verified for n in self.not_offered)
+        )
+
+    @property
+    def review_notice(self) -> str | None:
+        """The one line a panel shows when any of it is not yet confirmed."""
+        return None if self.verified else UNDER_REVIEW_NOTICE
+
+    @property
+    def review_notes(self) -> tuple[str, ...]:
+        """What is not yet confirmed, guideline by guideline."""
+        return tuple(f"{g.id}: {g.review_note}" for g in self.guidelines if g.review_note)
+
+    @property
+    def currency_notes(self) -> tuple[str, ...]:
+        """Warnings that a guideline is old and may have been updated."""
+        return tuple(f"{g.id}: {g.currency_note}" for g in self.guidelines if g.currency_note)
+
+    @property
+    def order(self) -> str:
+        """Whether NICE's order applies to the main choices: "all", "some" or "none"."""
+        main = [o for o in self.options if o.status in ("first-line", "option", "alternative")]
+        ordered = sum(o.order is not None for o in main)
+        if main and ordered == len(main):
+            return "all"
+        return "some" if ordered else "none"
 
     @property
     def recommended_options(self) -> tuple[NiceOption, ...]:
@@ -305,12 +429,14 @@ class NiceKnowledge:
         entries: Iterable[NiceEntry],
         no_guidance: Iterable[NoGuidance] = (),
         coverage_gaps: Iterable[NoGuidance] = (),
+        not_yet_added: Iterable[NotYetAdded] = (),
     ) -> None:
         self.vocab = vocab
         self.guidelines: dict[str, Guideline] = dict(guidelines)
         self._entries = tuple(entries)
         self.no_guidance = tuple(no_guidance)
         self.coverage_gaps = tuple(coverage_gaps)
+        self.not_yet_added = tuple(not_yet_added)
         self._index: dict[tuple[str, str], list[NiceEntry]] = {}
         for entry in self._entries:
             for need in entry.needs:
@@ -385,7 +511,7 @@ class NiceKnowledge:
         children and young people) also gets the other's entries for the bands it covers."""
         if modality not in self.vocab.modalities:
             raise ValueError(f"unknown modality {modality!r}")
-        best: dict[tuple[str, str, str], str] = {}
+        best: dict[tuple[str, str, str, str | None], tuple[NiceEntry, list[NiceOption]]] = {}
         for entry in self._entries:
             for band_slug in entry.age_bands:
                 band = self.vocab.band(band_slug)
@@ -402,13 +528,30 @@ class NiceKnowledge:
                     ):
                         continue
                     for need in entry.needs:
-                        key = (need, band_slug, entry.guideline)
-                        current = best.get(key)
-                        if current is None or STATUS_RANK[option.status] < STATUS_RANK[current]:
-                            best[key] = option.status
+                        key = (need, band_slug, entry.guideline, entry.applies_to)
+                        _, found = best.setdefault(key, (entry, []))
+                        found.append(option)
         need_rank = {slug: i for i, slug in enumerate(self.vocab.needs)}
         band_rank = {slug: i for i, slug in enumerate(self.vocab.band_slugs)}
-        uses = [ModalityUse(n, b, s, g) for (n, b, g), s in best.items()]
+        uses = []
+        for (need, band, gid, applies_to), (entry, found) in best.items():
+            found.sort(key=lambda o: o.sort_key)
+            top = [o for o in found if o.status == found[0].status]
+            uses.append(
+                ModalityUse(
+                    need,
+                    band,
+                    found[0].status,
+                    gid,
+                    label=found[0].label,
+                    # Shown as confirmed only if every option behind the line is.
+                    verified=all(o.verified for o in top),
+                    via=None if found[0].modality == modality else found[0].modality,
+                    applies_to=applies_to,
+                    min_age=entry.min_age,
+                    max_age=entry.max_age,
+                )
+            )
         uses.sort(key=lambda u: (need_rank[u.need], band_rank[u.age_band], STATUS_RANK[u.status]))
         return uses
 
@@ -489,7 +632,16 @@ class NiceKnowledge:
             severity_union=union,
             summaries=tuple(dict.fromkeys(e.summary for e in chosen)),
             other_treatments=tuple(dict.fromkeys(t for e in chosen for t in e.other_treatments)),
+            not_offered=tuple(dict.fromkeys(n for e in chosen for n in e.not_offered)),
+            not_yet_added=self._not_yet_added(need, used_bands or bands),
             vocab=self.vocab,
+        )
+
+    def _not_yet_added(self, need: str, bands: tuple[str, ...]) -> tuple[NotYetAdded, ...]:
+        return tuple(
+            item
+            for item in self.not_yet_added
+            if item.need == need and (not bands or set(bands) & set(item.age_bands))
         )
 
     @staticmethod
@@ -529,7 +681,8 @@ class NiceKnowledge:
             out.append(
                 replace(
                     self.guidelines[gid],
-                    verified=all(e.verified for e in used),
+                    verified=all(o.verified for o in options if o.guideline == gid)
+                    and all(e.verified for e in used),
                     review_note=" ".join(notes) or None,
                     verified_on=min(e.verified_on for e in used),
                 )
@@ -599,10 +752,7 @@ class NiceKnowledge:
                 "and young people."
             )
         if not all(e.verified for e in chosen):
-            parts.append(
-                "Some of this has not yet been fully checked against NICE and is marked as under "
-                "review."
-            )
+            parts.append(UNDER_REVIEW_NOTICE + ".")
         return " ".join(parts)
 
     def _no_guidance(
@@ -660,6 +810,7 @@ class NiceKnowledge:
             message=message,
             age=age,
             age_bands=(),
+            not_yet_added=self._not_yet_added(need, bands),
             vocab=self.vocab,
         )
 
@@ -677,10 +828,55 @@ def _combine(a: NiceOption, b: NiceOption) -> NiceOption:
         best,
         order=min(orders) if orders else None,
         recommendations=tuple(dict.fromkeys(a.recommendations + b.recommendations)),
-        verified=a.verified or b.verified,
+        # Verified only if every source is: one confirmed half does not confirm the other.
+        verified=a.verified and b.verified,
+        sources=tuple(dict.fromkeys(a.sources + b.sources)),
+        review=" ".join(dict.fromkeys(r for r in (a.review, b.review) if r)) or None,
         severities=tuple(s for s in ENTRY_SEVERITIES if s in severities),
         entry_ids=tuple(dict.fromkeys(best.entry_ids + other.entry_ids)),
     )
+
+
+def load_protocols(path: Path | None = None) -> dict[str, Protocol]:
+    """The specific therapy protocols (seed_data/protocols.yaml), checked, by slug."""
+    path = PROTOCOLS_PATH if path is None else Path(path)
+    vocab = get_vocabularies()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise NiceDataError(f"{path}: cannot read protocols: {exc}") from exc
+    items = raw.get("protocols") if isinstance(raw, Mapping) else None
+    if not isinstance(items, list) or not items:
+        raise NiceDataError(f"{path.name}: 'protocols' must be a non-empty list")
+    out: dict[str, Protocol] = {}
+    for index, item in enumerate(items):
+        slug = item.get("slug") if isinstance(item, Mapping) else None
+        where = f"{path.name}: protocols[{index}] ({slug})"
+        if not isinstance(slug, str) or not _ENTRY_ID.match(slug) or slug in out:
+            raise NiceDataError(f"{where}: bad or duplicate slug")
+        if item.get("modality") not in vocab.modalities:
+            raise NiceDataError(f"{where}: unknown modality {item.get('modality')!r}")
+        if item.get("intensity") not in ("high", "low"):
+            raise NiceDataError(f"{where}: intensity must be high or low")
+        out[slug] = Protocol(
+            slug=slug,
+            name=str(item.get("name", "")),
+            modality=item["modality"],
+            intensity=item["intensity"],
+            summary=str(item.get("summary", "")),
+            counts_as=tuple(item.get("counts_as", ())),
+        )
+    for protocol in out.values():
+        for other in protocol.counts_as:
+            if other not in out:
+                raise NiceDataError(f"{path.name}: {protocol.slug}: counts_as unknown {other!r}")
+    return out
+
+
+@functools.cache
+def get_protocols() -> dict[str, Protocol]:
+    """The repository's protocols, loaded and checked once per process."""
+    return load_protocols()
 
 
 @functools.cache
@@ -693,9 +889,12 @@ def get_nice() -> NiceKnowledge:
 
 
 class _Parser:
-    def __init__(self, vocab: Vocabularies, source: str) -> None:
+    def __init__(
+        self, vocab: Vocabularies, source: str, protocols: Mapping[str, Protocol] | None = None
+    ) -> None:
         self.vocab = vocab
         self.source = source
+        self.protocols = get_protocols() if protocols is None else protocols
 
     def fail(self, where: str, problem: str) -> NiceDataError:
         return NiceDataError(f"{self.source}: {where}: {problem}")
@@ -716,7 +915,38 @@ class _Parser:
             entries=entries,
             no_guidance=no_guidance,
             coverage_gaps=gaps,
+            not_yet_added=self.not_yet_added(raw.get("not_yet_added", []), gaps),
         )
+
+    def not_yet_added(self, raw: Any, coverage_gaps: list[NoGuidance]) -> tuple[NotYetAdded, ...]:
+        gaps = {(g.need, band, g.guideline) for g in coverage_gaps for band in g.age_bands}
+        if not isinstance(raw, list):
+            raise self.fail("not_yet_added", "must be a list")
+        out = []
+        for index, item in enumerate(raw):
+            where = f"not_yet_added[{index}]"
+            if not isinstance(item, Mapping):
+                raise self.fail(where, "expected a mapping")
+            self.keys(item, _NOT_YET_ADDED_KEYS, where)
+            need = item.get("need")
+            if need not in self.vocab.needs:
+                raise self.fail(where, f"unknown need {need!r}")
+            gid = item.get("guideline")
+            if not isinstance(gid, str) or not _GUIDELINE_ID.match(gid):
+                raise self.fail(where, "guideline must look like NG222 or CG113")
+            bands = self.bands(item, where, default_all=True)
+            if any((need, band, gid) in gaps for band in bands):
+                raise self.fail(where, f"{gid} is already a coverage gap for {need!r}")
+            out.append(
+                NotYetAdded(
+                    need=need,
+                    age_bands=bands,
+                    guideline=gid,
+                    title=self.text(item, "title", where),
+                    message=self.text(item, "message", where),
+                )
+            )
+        return tuple(out)
 
     # -- pieces
 
@@ -818,21 +1048,7 @@ class _Parser:
         if not recommendations:
             raise self.fail(where, "'recommendations' must not be empty")
         min_age, max_age = self.age_limits(item, where, bands)
-
-        verified = item.get("verified")
-        if not isinstance(verified, bool):
-            raise self.fail(where, "'verified' must be true or false")
-        verified_on = item.get("verified_on")
-        if isinstance(verified_on, str):
-            try:
-                verified_on = dt.date.fromisoformat(verified_on)
-            except ValueError:
-                verified_on = None
-        if not isinstance(verified_on, dt.date) or isinstance(verified_on, dt.datetime):
-            raise self.fail(where, "'verified_on' must be a date (YYYY-MM-DD)")
-        review_note = self.text(item, "review_note", where, required=not verified) or None
-        if verified and review_note:
-            raise self.fail(where, "a verified entry must not have a review_note")
+        sources = self.sources(item.get("sources"), where)
         applies_to = self.text(item, "applies_to", where, required=False) or None
 
         raw_options = item.get("options")
@@ -846,7 +1062,7 @@ class _Parser:
                 f"{where}, option {number}",
                 guideline=gid,
                 recommendations=recommendations,
-                verified=verified,
+                sources=sources,
                 severity=severity,
                 applies_to=applies_to,
                 eid=eid,
@@ -856,6 +1072,13 @@ class _Parser:
                 raise self.fail(f"{where}, option {number}", "duplicate option")
             keys.add(key)
             options.append(option)
+        not_offered = self.not_offered(item.get("not_offered", []), where, sources)
+        unverified = any(not o.verified for o in options) or any(
+            not n.verified for n in not_offered
+        )
+        review_note = self.text(item, "review_note", where, required=unverified) or None
+        if not unverified and review_note:
+            raise self.fail(where, "an entry whose options are all verified must not have a review_note")
 
         return NiceEntry(
             id=eid,
@@ -866,15 +1089,94 @@ class _Parser:
             recommendations=recommendations,
             summary=self.text(item, "summary", where),
             options=tuple(options),
-            verified=verified,
-            verified_source=self.text(item, "verified_source", where),
-            verified_on=verified_on,
+            sources=tuple(sources.values()),
             review_note=review_note,
             applies_to=applies_to,
             min_age=min_age,
             max_age=max_age,
             other_treatments=self.texts(item, "other_treatments", where),
+            not_offered=not_offered,
         )
+
+    def sources(self, raw: Any, where: str) -> dict[str, Source]:
+        if not isinstance(raw, Mapping) or not raw:
+            raise self.fail(where, "'sources' must be a non-empty mapping of source keys")
+        out = {}
+        for key, item in raw.items():
+            here = f"{where}, source {key!r}"
+            if not isinstance(key, str) or not _ENTRY_ID.match(key):
+                raise self.fail(here, "source keys must be lower-case slugs")
+            if not isinstance(item, Mapping):
+                raise self.fail(here, "expected a mapping")
+            self.keys(item, _SOURCE_KEYS, here)
+            evidence = item.get("evidence")
+            if evidence not in EVIDENCE_LEVELS:
+                raise self.fail(here, f"evidence must be one of {EVIDENCE_LEVELS}, not {evidence!r}")
+            url = self.text(item, "url", here, required=evidence != "R") or None
+            if url is not None and not url.startswith("https://"):
+                raise self.fail(here, f"url must start with https://, not {url!r}")
+            if evidence == "N" and (url is None or not url.startswith("https://www.nice.org.uk/")):
+                raise self.fail(here, "evidence N means read on www.nice.org.uk: give that url")
+            out[key] = Source(
+                key=key,
+                url=url,
+                read=self.text(item, "read", here),
+                evidence=evidence,
+                verified_on=self.date(item, "verified_on", here),
+            )
+        return out
+
+    def date(self, item: Mapping[str, Any], key: str, where: str) -> dt.date:
+        value = item.get(key)
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                value = None
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise self.fail(where, f"'{key}' must be a date (YYYY-MM-DD)")
+        return value
+
+    def verification(
+        self, raw: Mapping[str, Any], where: str, sources: Mapping[str, Source]
+    ) -> tuple[bool, tuple[Source, ...], str | None]:
+        """An item's ``verified`` flag, its sources and the reason when it is not verified."""
+        verified = raw.get("verified")
+        if not isinstance(verified, bool):
+            raise self.fail(where, "'verified' must be true or false")
+        names = raw.get("source")
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not names:
+            raise self.fail(where, "'source' must name one or more of the entry's sources")
+        chosen = []
+        for name in names:
+            if name not in sources:
+                raise self.fail(where, f"unknown source {name!r}")
+            chosen.append(sources[name])
+        if verified and not any(s.evidence in VERIFYING_EVIDENCE for s in chosen):
+            raise self.fail(
+                where,
+                "cannot be verified on a secondary summary [S] or recollection [R] alone",
+            )
+        review = self.text(raw, "review", where, required=not verified) or None
+        if verified and review:
+            raise self.fail(where, "a verified item must not have a 'review' reason")
+        return verified, tuple(chosen), review
+
+    def not_offered(
+        self, raw: Any, where: str, sources: Mapping[str, Source]
+    ) -> tuple[NotOffered, ...]:
+        if not isinstance(raw, list):
+            raise self.fail(where, "'not_offered' must be a list")
+        out = []
+        for number, item in enumerate(raw, start=1):
+            here = f"{where}, not_offered {number}"
+            if not isinstance(item, Mapping):
+                raise self.fail(here, "expected a mapping")
+            self.keys(item, _NOT_OFFERED_KEYS, here)
+            verified, chosen, review = self.verification(item, here, sources)
+            out.append(NotOffered(self.text(item, "text", here), verified, chosen, review))
+        return tuple(out)
 
     def age_limits(
         self, item: Mapping[str, Any], where: str, bands: tuple[str, ...]
@@ -907,7 +1209,7 @@ class _Parser:
         *,
         guideline: str,
         recommendations: tuple[str, ...],
-        verified: bool,
+        sources: Mapping[str, Source],
         severity: str,
         applies_to: str | None,
         eid: str,
@@ -928,10 +1230,16 @@ class _Parser:
         if status not in STATUSES:
             raise self.fail(where, f"unknown status {status!r}")
         kind = raw.get("kind")
-        if kind is not None and kind not in self.vocab.kinds:
-            raise self.fail(
-                where, f"unknown kind {kind!r}: no counts_as in vocabularies.yaml uses it"
-            )
+        if kind is not None:
+            protocol = self.protocols.get(kind)
+            if protocol is None:
+                raise self.fail(where, f"unknown kind {kind!r}: not a protocol in protocols.yaml")
+            if protocol.modality != modality:
+                raise self.fail(
+                    where,
+                    f"kind {kind!r} is a form of {protocol.modality!r}, not of {modality!r}",
+                )
+        verified, chosen, review = self.verification(raw, where, sources)
         order = raw.get("order")
         if order is not None and (
             isinstance(order, bool) or not isinstance(order, int) or order < 1
@@ -955,6 +1263,8 @@ class _Parser:
             applies_to=applies_to,
             entry_ids=(eid,),
             kind=kind,
+            sources=chosen,
+            review=review,
         )
 
     def messages(self, raw: Any, key: str, guidelines: Mapping[str, Guideline]) -> list[NoGuidance]:

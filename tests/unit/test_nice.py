@@ -13,8 +13,10 @@ import yaml
 
 from signpost.nice import (
     DEFAULT_PATH,
+    EVIDENCE_LEVELS,
     STATUS_RANK,
     STATUSES,
+    VERIFYING_EVIDENCE,
     NiceAdvice,
     NiceDataError,
     NiceKnowledge,
@@ -33,49 +35,51 @@ NEEDS = (
 SEVERITIES = ("less-severe", "more-severe", "unsure")
 SAMPLE_AGES = (None, 0, 3, 5, 8, 10, 11, 12, 15, 16, 17, 18, 30, 70)
 
-# Our research (nice-research.yaml, nice-notes.md): `confirmed: true` entries are verified; entries
-# it marks partial or false are not. Every entry in nice.yaml must be listed here.
-VERIFIED = {
-    "ng222-adult-less-severe": True,  # NG222 table 1, exact copy of NICE text
-    "ng222-adult-more-severe": False,  # table 2 only partly read
-    "ng222-adult-chronic": True,
-    "ng222-adult-relapse-prevention": True,
-    "ng222-adult-couples": False,
-    "ng222-personality-depression": True,
-    "ng134-mild-5-11": False,
-    "ng134-mild-12-17": False,
-    "ng134-more-5-11": False,
-    "ng134-more-12-17": False,
-    "cg113-gad-step-2": True,
-    "cg113-gad-step-3": False,
-    "cg113-panic": True,
-    "cg159-adult": True,
-    "cg159-cyp": True,
-    "cg159-cyp-15-plus": True,
-    "ng116-adult": False,
-    "ng116-cyp": False,
-    "cg31-adult-mild": True,
-    "cg31-adult-moderate": False,
-    "cg31-cyp": False,
-    "ng69-binge-eating": True,
-    "ng69-bulimia-adult": True,
-    "ng69-bulimia-cyp": True,
-    "ng69-anorexia-adult": False,
-    "ng69-anorexia-cyp": False,
-    "cg78-bpd": False,
-    "ng225-adult": False,
-    "ng225-young-people": False,
-    "cg192-less-severe": True,
-    "cg192-more-severe": True,
-    "cg178-adult": True,
-    "cg155-cyp": False,  # not in our research at all
-    "cg185-staying-well": True,
-    "cg185-bipolar-depression": False,
-    "ng76-under-5": True,
-    "ng76-school-age": False,
-    "ng26-early-years": False,
-    "ng193-chronic-primary-pain": True,
-    "ng206-me-cfs": True,
+# Verification is per option (clinical review, issue 11): for every entry, the options that are
+# NOT yet confirmed in NICE's own wording [N], an exact copy [C] or a near-verbatim copy [S*].
+# Every entry in nice.yaml must be listed here.
+UNVERIFIED: dict[str, set[str]] = {
+    "ng222-adult-less-severe": set(),
+    "ng222-adult-more-severe": {'Interpersonal therapy (IPT)', 'Counselling', 'Short-term psychodynamic psychotherapy (STPP)', 'Individual problem solving', 'Guided self-help'},
+    "ng222-adult-chronic": set(),
+    "ng222-adult-relapse-prevention": set(),
+    "ng222-adult-couples": {'Behavioural couples therapy'},
+    "ng134-mild-5-11": {'Attachment-based family therapy', 'Group interpersonal therapy (IPT)', 'Group CBT', 'Individual CBT', 'Group non-directive supportive therapy (NDST)', 'Digital CBT'},
+    "ng134-mild-12-17": {'Attachment-based family therapy', 'Group interpersonal therapy (IPT)', 'Group CBT', 'Individual CBT', 'Group non-directive supportive therapy (NDST)', 'Digital CBT'},
+    "ng134-more-5-11": {'Individual CBT'},
+    "ng134-more-12-17": {'Psychodynamic psychotherapy', 'Brief psychosocial intervention (BPI)', 'Interpersonal therapy for adolescents (IPT-A)', 'Individual CBT (at least 3 months)', 'Family therapy (attachment-based or systemic)'},
+    "cg113-gad-step-2": set(),
+    "cg113-gad-step-3": {'Applied relaxation', 'Individual CBT (high intensity)'},
+    "cg113-panic": set(),
+    "cg159-adult": {'Supportive therapy', 'Group CBT (NICE prefers one-to-one CBT)', 'Mindfulness-based therapy'},
+    "cg159-cyp": set(),
+    "cg159-cyp-15-plus": set(),
+    "ng116-adult": {'EMDR (trauma not linked to combat)'},
+    "ng116-cyp": {'Individual trauma-focused CBT'},
+    "ng116-cyp-emdr": {'EMDR (if trauma-focused CBT has not helped)'},
+    "cg31-adult-mild": set(),
+    "cg31-adult-moderate": {'More intensive CBT with ERP'},
+    "cg31-cyp": {'CBT with ERP involving family or carers', 'Guided self-help using CBT with ERP'},
+    "ng69-binge-eating": set(),
+    "ng69-bulimia-adult": set(),
+    "ng69-bulimia-cyp": {'Individual CBT for eating disorders (CBT-ED)'},
+    "ng69-anorexia-adult": {'Focal psychodynamic therapy for eating disorders'},
+    "ng69-anorexia-cyp": {'Adolescent-focused psychotherapy for anorexia', 'Individual CBT for eating disorders (CBT-ED)'},
+    "cg78-bpd": set(),
+    "ng222-personality-depression": set(),
+    "ng225-adult": set(),
+    "ng225-young-people": {'DBT for adolescents (DBT-A)'},
+    "cg192-less-severe": set(),
+    "cg192-more-severe": set(),
+    "cg178-adult": set(),
+    "cg155-cyp": {'Arts therapies', 'CBT for psychosis (CBTp)', 'Family intervention'},
+    "cg185-staying-well": set(),
+    "cg185-bipolar-depression": {'Interpersonal therapy (IPT)', 'CBT for bipolar depression', 'Behavioural couples therapy'},
+    "ng76-under-5": set(),
+    "ng76-school-age": {'Parenting programme after physical abuse or neglect', 'Trauma-focused CBT after sexual abuse'},
+    "ng26-early-years": {'Video-feedback programme for parents or carers'},
+    "ng193-chronic-primary-pain": set(),
+    "ng206-me-cfs": set(),
 }
 
 # Short NICE sentences (from the research's quotations, NICE text (c) NICE). nice.yaml and
@@ -213,25 +217,43 @@ def test_every_option_has_a_guideline_and_recommendation_numbers(
             assert loaded.note.endswith(".")
 
 
-@pytest.mark.parametrize(("entry_id", "verified"), sorted(VERIFIED.items()))
-def test_verified_flags_match_the_research(
-    nice: NiceKnowledge, entry_id: str, verified: bool
+@pytest.mark.parametrize(("entry_id", "unverified"), sorted(UNVERIFIED.items()))
+def test_option_level_verification_matches_the_review(
+    nice: NiceKnowledge, entry_id: str, unverified: set[str]
 ) -> None:
     entry = next(e for e in nice.entries() if e.id == entry_id)
-    assert entry.verified is verified
-    assert all(option.verified is verified for option in entry.options)
-    assert entry.verified_source and entry.verified_on
-    # unconfirmed entries say what is unconfirmed; confirmed ones carry no review note
-    assert bool(entry.review_note) is (not verified)
+    assert {o.label for o in entry.options if not o.verified} == unverified
+    for option in entry.options:
+        assert option.sources and option.verified_on
+        if option.verified:
+            # never on a secondary summary or recollection alone
+            assert {s.evidence for s in option.sources} & VERIFYING_EVIDENCE, option.label
+            assert option.review is None
+        else:
+            assert option.review and option.review.endswith("."), option.label
+    # an entry says what is unconfirmed whenever anything in it is
+    assert bool(entry.review_note) is (not entry.verified)
 
 
-def test_every_entry_is_classified_against_the_research(nice: NiceKnowledge) -> None:
-    assert {e.id for e in nice.entries()} == set(VERIFIED)
+def test_every_entry_is_classified_against_the_review(nice: NiceKnowledge) -> None:
+    assert {e.id for e in nice.entries()} == set(UNVERIFIED)
 
 
-def test_research_counts(nice: NiceKnowledge) -> None:
-    verified = [e for e in nice.entries() if e.verified]
-    assert (len(verified), len(nice.entries()) - len(verified)) == (20, 20)
+def test_verification_counts(nice: NiceKnowledge) -> None:
+    """110 options (51 verified) before the issue 11 review; now counted per option."""
+    options = [o for e in nice.entries() for o in e.options]
+    verified = [o for o in options if o.verified]
+    assert (len(verified), len(options) - len(verified)) == (63, 49)
+
+
+def test_sources_carry_url_what_was_read_and_evidence(nice: NiceKnowledge) -> None:
+    for entry in nice.entries():
+        for source in entry.sources:
+            assert source.evidence in EVIDENCE_LEVELS
+            assert source.read
+            assert (source.url is None) is (source.evidence == "R")
+            if source.evidence == "N":
+                assert source.url.startswith("https://www.nice.org.uk/")
 
 
 @pytest.mark.parametrize("gid", ["NG222", "NG134", "CG113", "NG116", "NG206", "CG78"])
@@ -322,18 +344,27 @@ def test_adult_less_severe_depression_follows_nice_order(nice: NiceKnowledge) ->
     assert advice.guidelines[0].id == "NG222"
 
 
-def test_adult_more_severe_depression_top_three_and_members(nice: NiceKnowledge) -> None:
+def test_adult_more_severe_depression_is_all_first_line_in_nice_order(
+    nice: NiceKnowledge,
+) -> None:
+    """NG222 table 2: every row a first-line choice, in NICE's order (rows after 3 under review)."""
     advice = nice.advise("depression", 34, "more-severe")
-    ordered = [o for o in advice.options if o.order is not None]
-    assert [(o.order, o.modality) for o in ordered] == [
+    main = [o for o in advice.options if o.guideline == "NG222" and o.applies_to is None]
+    assert {o.status for o in main} == {"first-line"}
+    assert [(o.order, o.modality) for o in main] == [
         (1, "cbt"),
         (2, "cbt"),
         (3, "behavioural-activation"),
+        (5, "problem-solving"),
+        (6, "counselling"),
+        (7, "psychodynamic"),
+        (8, "ipt"),
+        (9, "guided-self-help"),
     ]
-    members = {o.modality for o in advice.options if o.status in ("first-line", "option")}
-    assert {"cbt", "behavioural-activation", "psychodynamic", "ipt", "guided-self-help"} <= members
-    assert not all(o.verified for o in advice.options)  # table 2 is under review
-    assert "under review" in advice.message
+    assert [o.verified for o in main[:3]] == [True, True, True]
+    assert not any(o.verified for o in main[3:])
+    assert advice.order == "all"
+    assert "still being checked" in advice.message
 
 
 @pytest.mark.parametrize(
@@ -439,9 +470,11 @@ def test_satisfies(service: str, option: str, age: int | None, expected: bool) -
     [
         ("depression", 34, "less-severe", ["dit"], "Short-term psychodynamic psychotherapy (STPP)"),
         ("depression", 34, "more-severe", ["dit"], "Short-term psychodynamic psychotherapy (STPP)"),
-        ("social-anxiety", 34, "unsure", ["dit"], "Short-term psychodynamic psychotherapy for "
-         "social anxiety"),
-        ("personality", 34, "unsure", ["dit"], "STPP with an antidepressant"),
+        # CG159 names STPP developed for social anxiety: DIT is a depression model
+        ("social-anxiety", 34, "unsure", ["dit"], None),
+        ("social-anxiety", 34, "unsure", ["psychodynamic"], "Short-term psychodynamic "
+         "psychotherapy developed for social anxiety"),
+        ("personality", 34, "unsure", ["dit"], "STPP here, plus an antidepressant from your GP"),
         ("eating-disorder", 34, "unsure", ["dit"], None),  # focal psychodynamic is not STPP
         ("depression", 10, "more-severe", ["child-psychotherapy"], "Psychodynamic psychotherapy"),
         ("depression", 15, "more-severe", ["child-psychotherapy"], "Psychodynamic psychotherapy"),
@@ -496,10 +529,16 @@ def test_not_recommended_options_are_listed_but_flagged(nice: NiceKnowledge) -> 
     assert advice.status_for(["counselling", "cbt"]).recommended
 
 
-def test_group_cbt_for_adult_social_anxiety_is_flagged(nice: NiceKnowledge) -> None:
+def test_group_cbt_for_adult_social_anxiety_is_not_preferred_but_not_ruled_out(
+    nice: NiceKnowledge,
+) -> None:
+    """CG159: group CBT is not routinely offered *in preference to* individual CBT."""
     advice = nice.advise("social-anxiety", 30)
-    assert advice.status_for(["cbt"], formats=["group"]).status == "not-recommended"
+    group = advice.status_for(["cbt"], formats=["group"])
+    assert group.status == "alternative" and group.recommended and not group.verified
     assert advice.status_for(["cbt"]).status == "first-line"
+    not_routinely = {o.label for o in advice.options if not o.recommended}
+    assert not_routinely == {"Mindfulness-based therapy", "Supportive therapy"}
 
 
 # ---------------------------------------------------------------------------- ages
@@ -597,21 +636,36 @@ def test_advice_is_cached_and_immutable(nice: NiceKnowledge) -> None:
 # ---------------------------------------------------------------------------- /therapies pages
 
 
+def _use(uses: list[Any], need: str, band: str, guideline: str) -> list[Any]:
+    return [u for u in uses if (u.need, u.age_band, u.guideline) == (need, band, guideline)]
+
+
 def test_needs_for_modality(nice: NiceKnowledge) -> None:
     psychodynamic = nice.needs_for_modality("psychodynamic")
-    assert ("depression", "18+", "first-line", "NG222") in psychodynamic
+    assert "first-line" in {u.status for u in _use(psychodynamic, "depression", "18+", "NG222")}
     dit = nice.needs_for_modality("dit")
     assert dit and {use.age_band for use in dit} == {"18+"}
     assert "eating-disorder" not in {use.need for use in dit}
+    assert "social-anxiety" not in {use.need for use in dit}  # STPP for social anxiety is not DIT
+    assert {use.via for use in dit} == {"psychodynamic"}
     assert nice.needs_for_modality("dit", include_equivalents=False) == []
     child = nice.needs_for_modality("child-psychotherapy")
-    assert ("depression", "5-11", "option", "NG134") in child
+    assert ("option", True) in {(u.status, u.verified) for u in _use(child, "depression", "5-11", "NG134")}
     assert "18+" not in {use.age_band for use in child}
-    assert ("psychosis", "18+", "not-recommended", "CG178") in nice.needs_for_modality(
-        "counselling"
-    )
+    counselling = nice.needs_for_modality("counselling")
+    assert "not-recommended" in {u.status for u in _use(counselling, "psychosis", "18+", "CG178")}
     with pytest.raises(ValueError, match="unknown modality"):
         nice.needs_for_modality("reiki")
+
+
+def test_needs_for_modality_carries_option_level_verification(nice: NiceKnowledge) -> None:
+    emdr = nice.needs_for_modality("emdr")
+    assert emdr and not any(u.verified for u in emdr)  # every EMDR line is still under review
+    tf = _use(nice.needs_for_modality("trauma-focused-cbt"), "trauma", "18+", "NG116")
+    assert [u.verified for u in tf] == [True]
+    # NG193 starts at 16: the 12-17 line carries the entry's own lower age
+    pain = _use(nice.needs_for_modality("cbt"), "physical-symptoms", "12-17", "NG193")
+    assert [u.min_age for u in pain] == [16]
 
 
 # ---------------------------------------------------------------------------- loading
@@ -658,6 +712,11 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
         ("'cg159-adult'", "'brief'"),
     ),
     (
+        "kind of another modality",
+        lambda d: _entry(d, "cg159-adult")["options"][2].update(kind="cbt-ed"),
+        ("'cg159-adult'", "'cbt-ed'", "'cbt'"),
+    ),
+    (
         "verified with a review note",
         lambda d: _entry(d, "cg113-panic").update(review_note="not sure"),
         ("'cg113-panic'", "review_note"),
@@ -666,6 +725,36 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
         "unverified without a review note",
         lambda d: _entry(d, "ng116-adult").pop("review_note"),
         ("'ng116-adult'", "review_note"),
+    ),
+    (
+        "verified on a secondary summary alone",
+        lambda d: _entry(d, "cg159-adult")["options"][3].update(verified=True, review=None),
+        ("'cg159-adult'", "option 4", "secondary summary"),
+    ),
+    (
+        "verified on recollection alone",
+        lambda d: _entry(d, "cg155-cyp")["options"][0].update(verified=True, review=None),
+        ("'cg155-cyp'", "option 1", "recollection"),
+    ),
+    (
+        "unverified option without a reason",
+        lambda d: _entry(d, "ng116-adult")["options"][1].pop("review"),
+        ("'ng116-adult'", "option 2", "'review'"),
+    ),
+    (
+        "option naming an unknown source",
+        lambda d: _entry(d, "cg113-panic")["options"][0].update(source="blog"),
+        ("'cg113-panic'", "'blog'"),
+    ),
+    (
+        "N evidence off nice.org.uk",
+        lambda d: _entry(d, "cg113-panic")["sources"]["ifp"].update(url="https://example.org/x"),
+        ("'cg113-panic'", "www.nice.org.uk"),
+    ),
+    (
+        "bad evidence level",
+        lambda d: _entry(d, "cg113-panic")["sources"]["ifp"].update(evidence="Q"),
+        ("'cg113-panic'", "'Q'"),
     ),
     (
         "no recommendation numbers",
