@@ -873,6 +873,26 @@ def load_protocols(path: Path | None = None) -> dict[str, Protocol]:
     return out
 
 
+def protocol_satisfies(
+    declared: Iterable[str], kind: str, protocols: Mapping[str, Protocol] | None = None
+) -> bool:
+    """Whether a service declaring these protocols delivers a NICE option of ``kind``: the same
+    protocol, or one that counts as it (DIT counts as STPP, but not as STPP for social anxiety).
+    """
+    protocols = get_protocols() if protocols is None else protocols
+    seen: set[str] = set()
+    todo = list(declared)
+    while todo:
+        slug = todo.pop()
+        if slug == kind:
+            return True
+        if slug in seen or slug not in protocols:
+            continue
+        seen.add(slug)
+        todo.extend(protocols[slug].counts_as)
+    return False
+
+
 @functools.cache
 def get_protocols() -> dict[str, Protocol]:
     """The repository's protocols, loaded and checked once per process."""
