@@ -296,6 +296,10 @@ class ModalityUse(NamedTuple):
     applies_to: str | None = None
     min_age: int | None = None  # narrower than the band, where the entry says so
     max_age: int | None = None
+    other_treatments: tuple[str, ...] = ()  # non-therapy choices NICE lists alongside
+    review: str | None = None  # why it is not yet confirmed
+    severity: str = "any"  # the entry's severity: less-severe | more-severe | any
+    kind: str | None = None  # the protocol NICE names, where it names one
 
 
 @dataclass(frozen=True)
@@ -511,7 +515,8 @@ class NiceKnowledge:
         children and young people) also gets the other's entries for the bands it covers."""
         if modality not in self.vocab.modalities:
             raise ValueError(f"unknown modality {modality!r}")
-        best: dict[tuple[str, str, str, str | None], tuple[NiceEntry, list[NiceOption]]] = {}
+        Key = tuple[str, str, str, str | None, str]
+        best: dict[Key, tuple[list[NiceEntry], list[NiceOption]]] = {}
         for entry in self._entries:
             for band_slug in entry.age_bands:
                 band = self.vocab.band(band_slug)
@@ -528,15 +533,18 @@ class NiceKnowledge:
                     ):
                         continue
                     for need in entry.needs:
-                        key = (need, band_slug, entry.guideline, entry.applies_to)
-                        _, found = best.setdefault(key, (entry, []))
+                        key = (need, band_slug, entry.guideline, entry.applies_to, entry.severity)
+                        used, found = best.setdefault(key, ([], []))
                         found.append(option)
+                        if entry not in used:
+                            used.append(entry)
         need_rank = {slug: i for i, slug in enumerate(self.vocab.needs)}
         band_rank = {slug: i for i, slug in enumerate(self.vocab.band_slugs)}
         uses = []
-        for (need, band, gid, applies_to), (entry, found) in best.items():
+        for (need, band, gid, applies_to, severity), (used, found) in best.items():
             found.sort(key=lambda o: o.sort_key)
             top = [o for o in found if o.status == found[0].status]
+            entry = used[0]
             uses.append(
                 ModalityUse(
                     need,
@@ -550,9 +558,23 @@ class NiceKnowledge:
                     applies_to=applies_to,
                     min_age=entry.min_age,
                     max_age=entry.max_age,
+                    other_treatments=tuple(
+                        dict.fromkeys(t for e in used for t in e.other_treatments)
+                    ),
+                    review=" ".join(dict.fromkeys(o.review for o in top if o.review)) or None,
+                    severity=severity,
+                    kind=found[0].kind,
                 )
             )
-        uses.sort(key=lambda u: (need_rank[u.need], band_rank[u.age_band], STATUS_RANK[u.status]))
+        severity_rank = {s: i for i, s in enumerate(ENTRY_SEVERITIES)}
+        uses.sort(
+            key=lambda u: (
+                need_rank[u.need],
+                band_rank[u.age_band],
+                severity_rank[u.severity],
+                STATUS_RANK[u.status],
+            )
+        )
         return uses
 
     def advise(self, need: str, age: int | None = None, severity: str = "unsure") -> NiceAdvice:
@@ -751,8 +773,7 @@ class NiceKnowledge:
                 "We have assumed you are an adult. Give an age to see NICE's advice for children "
                 "and young people."
             )
-        if not all(e.verified for e in chosen):
-            parts.append(UNDER_REVIEW_NOTICE + ".")
+        # Whether our summary is confirmed is said once, by review_notice, not in the message.
         return " ".join(parts)
 
     def _no_guidance(

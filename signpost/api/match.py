@@ -11,6 +11,7 @@ from signpost.api.views import bp
 from signpost.crisis import CRISIS_LINES
 from signpost.errors import APIError
 from signpost.matcher.results import RankedService
+from signpost.nice import NiceOption
 from signpost.search import presenters
 from signpost.search.params import SearchInputError, parse_args
 from signpost.search.service import SearchOutcome, run_search
@@ -33,6 +34,8 @@ def match_json(found: SearchOutcome) -> dict[str, Any]:
                 "url": g.url,
                 "verified": g.verified,
                 "review_note": getattr(g, "review_note", None) or None,
+                "currency_note": getattr(g, "currency_note", None) or None,
+                "verified_on": g.verified_on.isoformat() if g.verified_on else None,
             }
         )
         for g in advice.guidelines
@@ -51,22 +54,27 @@ def match_json(found: SearchOutcome) -> dict[str, Any]:
                 "message": advice.message,
                 "guidelines": guidelines,
                 "guideline": guidelines[0]["id"] if guidelines else None,
-                "verified": all(g["verified"] for g in guidelines) if guidelines else False,
-                "options": [
-                    _compact(
-                        {
-                            "modality": o.modality,
-                            "label": o.label,
-                            "status": o.status,
-                            "order": o.order,
-                            "format": o.format,
-                            "guideline": o.guideline,
-                            "recommendations": list(o.recommendations),
-                            "verified": o.verified,
-                        }
-                    )
-                    for o in advice.options
-                ],
+                "verified": advice.verified if guidelines else False,
+                # Said once for the whole answer, as the pages do.
+                "review_notice": advice.review_notice,
+                "order": advice.order if advice.options else None,
+                "options": [nice_option_json(o) for o in advice.options],
+                "other_treatments": list(advice.other_treatments) or None,
+                "not_offered": [
+                    _compact({"text": n.text, "verified": n.verified, "review": n.review})
+                    for n in advice.not_offered
+                ]
+                or None,
+                "not_yet_added": [
+                    {
+                        "guideline": n.guideline,
+                        "title": n.title,
+                        "url": n.url,
+                        "message": n.message,
+                    }
+                    for n in advice.not_yet_added
+                ]
+                or None,
             }
         ),
         "choice": [
@@ -100,6 +108,30 @@ def match_json(found: SearchOutcome) -> dict[str, Any]:
         "results": [result_json(r) for r in outcome.results],
         "crisis": [line.to_json() for line in CRISIS_LINES],
     }
+
+
+def nice_option_json(o: NiceOption) -> dict[str, Any]:
+    """One NICE option with its verification: which sources, how strong, when read."""
+    return _compact(
+        {
+            "modality": o.modality,
+            "kind": o.kind,
+            "label": o.label,
+            "status": o.status,
+            "order": o.order,
+            "format": o.format,
+            "guideline": o.guideline,
+            "recommendations": list(o.recommendations),
+            "verified": o.verified,
+            "evidence": o.evidence,
+            "verified_on": o.verified_on.isoformat() if o.verified_on else None,
+            "review": o.review,
+            "sources": [
+                _compact({"url": s.url, "read": s.read, "evidence": s.evidence})
+                for s in o.sources
+            ],
+        }
+    )
 
 
 def result_json(ranked: RankedService) -> dict[str, Any]:

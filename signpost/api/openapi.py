@@ -381,8 +381,12 @@ def _match_schemas() -> dict[str, Schema]:
                 },
                 "nice": {
                     "type": "object",
-                    "description": "NICE guidance for the need, age and severity: guideline, "
-                    "options with their status and order, and whether it was verified.",
+                    "description": "NICE guidance for the need, age and severity: guidelines "
+                    "(with review and currency notes), options with their status, order, kind "
+                    "(protocol) and per-option verification (sources, evidence level N, C, S*, "
+                    "S or R, date read, reason when unconfirmed), a single review_notice, other "
+                    "NICE choices (for example medication), what NICE says not to offer, and "
+                    "relevant guidance not yet added.",
                 },
                 "choice": {
                     "type": "array",

@@ -10,6 +10,7 @@ from signpost.matcher.records import ServiceRecord
 from signpost.matcher.results import ChoicePanelRow, Reason
 from signpost.matcher.scoring import ScoringRules
 from signpost.matcher.texts import (
+    GUIDELINE_CONTEXT,
     NO_GUIDANCE_TEXT,
     ages_ago,
     community_label,
@@ -33,6 +34,7 @@ def nice_reasons(option: NiceOption | None, advice: NiceAdvice) -> list[Reason]:
     context = need_context(advice.need, advice.severity)
     if option is None:
         return [Reason("nice_not_listed", f"Not one of the therapies NICE lists for {context}")]
+    context = GUIDELINE_CONTEXT.get(option.guideline, context)
     source = f" ({option.guideline})" if option.guideline else ""
     texts = {
         "first-line": ("nice_first_line", f"NICE first-line option for {context}{source}"),
@@ -54,10 +56,8 @@ def nice_reasons(option: NiceOption | None, advice: NiceAdvice) -> list[Reason]:
     code, text = texts.get(
         option.status, ("nice_listed", f"In NICE guidance for {context}{source}")
     )
-    reasons = [Reason(code, text)]
-    if not option.verified:
-        reasons.append(Reason("nice_under_review", "NICE lists this under review"))
-    return reasons
+    # Whether our summary is confirmed is said once, on the choice panel, not on every result.
+    return [Reason(code, text)]
 
 
 def preference_reasons(record: ServiceRecord, query: MatchQuery) -> list[Reason]:

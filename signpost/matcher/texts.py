@@ -50,11 +50,15 @@ NEED_LABELS = {
     "abuse-neglect": "experiences of abuse or neglect",
     "relationships": "relationship difficulties",
     "bereavement": "bereavement",
-    "physical-symptoms": "persistent physical symptoms",
+    "physical-symptoms": "physical symptoms and long-term conditions",
     "child-emotional": "a child's emotional difficulties",
     "attachment": "attachment difficulties",
     "not-sure": "what you are going through",
 }
+
+# Where one need covers several guidelines, a NICE option is about its guideline's condition:
+# CBT for chronic primary pain is not a NICE option for ME/CFS or another long-term condition.
+GUIDELINE_CONTEXT = {"NG193": "chronic primary pain", "NG206": "ME/CFS"}
 
 SEVERITY_PREFIX = {"less-severe": "less severe ", "more-severe": "more severe "}
 

@@ -101,14 +101,18 @@ def therapy(slug: str) -> str:
         abort(404)
     nice = get_nice()
     uses = [
-        {
-            "text": f"{vocab.needs[use.need].name} ({vocab.band(use.age_band).phrase}): "
-            f"{presenters.STATUS_TEXT.get(use.status, use.status)} ({use.guideline})",
-            "verified": nice.guidelines[use.guideline].verified,
-        }
+        presenters.therapy_use(use, nice.guidelines[use.guideline])
         for use in nice.needs_for_modality(slug)
     ]
-    return render_template("patient/therapy.html", modality=modality, vocab=vocab, nice_uses=uses)
+    via = sorted({use["via_label"] for use in uses if use["via_label"]})
+    return render_template(
+        "patient/therapy.html",
+        modality=modality,
+        vocab=vocab,
+        nice_uses=uses,
+        via_labels=via,
+        under_review=any(not use["verified"] for use in uses),
+    )
 
 
 @bp.get("/privacy")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from signpost.freshness import freshness
 from signpost.matcher.records import ServiceRecord, Wait
 from signpost.matcher.results import ChoicePanelRow, RankedService
+from signpost.nice import Guideline, ModalityUse, get_protocols
 from signpost.vocab import get_vocabularies
 
 if TYPE_CHECKING:
@@ -148,6 +149,40 @@ STATUS_TEXT = {
     "symptom-support": "NICE: only to help manage symptoms, not a cure",
     "not-recommended": "NICE: not recommended as a treatment",
 }
+
+
+def protocol_name(kind: str | None) -> str | None:
+    protocol = get_protocols().get(kind) if kind else None
+    return protocol.name if protocol else None
+
+
+def therapy_use(use: ModalityUse, guideline: Guideline) -> dict[str, Any]:
+    """One line of a /therapies page: where NICE names this therapy, in the panel's words."""
+    vocab = get_vocabularies()
+    band = vocab.band(use.age_band)
+    low = max(band.min_age, use.min_age or 0)
+    high = band.max_age if use.max_age is None else min(use.max_age, band.max_age or use.max_age)
+    if low == band.min_age and high == band.max_age:
+        who = band.phrase
+    elif high is None:
+        who = f"people aged {low} and over"
+    else:
+        who = f"people aged {low} to {high}"
+    need = vocab.needs[use.need].name
+    if use.severity != "any":
+        need = f"{need}, {vocab.name('severities', use.severity).lower()}"
+    if use.applies_to:
+        need = f"{need}: {use.applies_to[:1].lower()}{use.applies_to[1:]}"
+    return {
+        "text": f"{need} ({who}): {STATUS_TEXT.get(use.status, use.status)} ({use.guideline})",
+        "label": use.label,
+        # What NICE names, when this therapy only counts as it (DIT is one form of STPP).
+        "via_label": (protocol_name(use.kind) or use.label) if use.via else None,
+        "verified": use.verified,
+        "review": use.review,
+        "other_treatments": list(use.other_treatments),
+        "currency_note": guideline.currency_note,
+    }
 
 
 def result_row(ranked: RankedService, today: date, flag_days: int) -> dict[str, Any]:

@@ -155,13 +155,6 @@ def test_hard_filter(record: dict[str, Any], asked: dict[str, Any], included: bo
             id="nice-alternative",
         ),
         pytest.param(
-            {},
-            {},
-            advice(option("cbt", verified=False)),
-            Reason("nice_under_review", "NICE lists this under review"),
-            id="under-review",
-        ),
-        pytest.param(
             {"modalities": {"cbt"}, "needs": {"physical-symptoms"}},
             {"need": "physical-symptoms"},
             advice(
@@ -171,8 +164,7 @@ def test_hard_filter(record: dict[str, Any], asked: dict[str, Any], included: bo
             ),
             Reason(
                 "nice_symptom_support",
-                "NICE: may help manage symptoms of persistent physical symptoms, not a cure"
-                " (NG206)",
+                "NICE: may help manage symptoms of ME/CFS, not a cure (NG206)",
             ),
             id="symptom-support-not-a-cure",
         ),
@@ -379,6 +371,28 @@ def test_reason(record: dict[str, Any], asked: dict[str, Any], nice: Any, expect
 def test_reason_absent(record: dict[str, Any], absent: str) -> None:
     outcome = run([service("svc-a", **record)], query(**WIDE))
     assert absent not in result(outcome, "svc-a").reason_codes
+
+
+def test_unconfirmed_summary_is_said_once_per_panel_not_per_result() -> None:
+    nice = advice(option("cbt", verified=False))
+    outcome = run([service("svc-a", modalities={"cbt"})], query(**WIDE), nice)
+    assert result(outcome, "svc-a").nice_option is not None
+    assert "nice_under_review" not in result(outcome, "svc-a").reason_codes
+    assert outcome.advice.review_notice == "Our summary of this NICE advice is still being checked"
+
+
+def test_chronic_pain_option_is_never_called_a_nice_option_for_other_conditions() -> None:
+    nice = advice(
+        option("cbt", "option", guideline="NG193"), need="physical-symptoms", severity="any"
+    )
+    outcome = run(
+        [service("svc-a", modalities={"cbt"}, needs={"physical-symptoms"})],
+        query(**{**WIDE, "need": "physical-symptoms"}),
+        nice,
+    )
+    texts = [r.text for r in result(outcome, "svc-a").reasons]
+    assert "NICE option for chronic primary pain (NG193)" in texts
+    assert not any("persistent physical symptoms" in t for t in texts)
 
 
 def test_reasons_start_with_nice_fit_and_keep_a_fixed_order() -> None:
