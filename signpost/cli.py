@@ -24,6 +24,9 @@ def init_app(app: Flask) -> None:
     from signpost.reminders import send_reminders_command
 
     app.cli.add_command(send_reminders_command)
+    from signpost.nice_check import nice_check_command
+
+    app.cli.add_command(nice_check_command)
 
 
 @click.command("build-postcodes")
