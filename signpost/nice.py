@@ -1119,7 +1119,9 @@ class _Parser:
         )
         review_note = self.text(item, "review_note", where, required=unverified) or None
         if not unverified and review_note:
-            raise self.fail(where, "an entry whose options are all verified must not have a review_note")
+            raise self.fail(
+                where, "an entry whose options are all verified must not have a review_note"
+            )
 
         return NiceEntry(
             id=eid,
@@ -1152,7 +1154,9 @@ class _Parser:
             self.keys(item, _SOURCE_KEYS, here)
             evidence = item.get("evidence")
             if evidence not in EVIDENCE_LEVELS:
-                raise self.fail(here, f"evidence must be one of {EVIDENCE_LEVELS}, not {evidence!r}")
+                raise self.fail(
+                    here, f"evidence must be one of {EVIDENCE_LEVELS}, not {evidence!r}"
+                )
             url = self.text(item, "url", here, required=evidence != "R") or None
             if url is not None and not url.startswith("https://"):
                 raise self.fail(here, f"url must start with https://, not {url!r}")

@@ -127,8 +127,7 @@ def nice_option_json(o: NiceOption) -> dict[str, Any]:
             "verified_on": o.verified_on.isoformat() if o.verified_on else None,
             "review": o.review,
             "sources": [
-                _compact({"url": s.url, "read": s.read, "evidence": s.evidence})
-                for s in o.sources
+                _compact({"url": s.url, "read": s.read, "evidence": s.evidence}) for s in o.sources
             ],
         }
     )

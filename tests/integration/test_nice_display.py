@@ -41,7 +41,10 @@ def test_therapy_pages_show_option_level_review(client: FlaskClient) -> None:
     tf = page(client, "/therapies/trauma-focused-cbt")
     adult = re.search(r"Trauma and PTSD \(adults\): [^.]*?\(NG116\)( \(being checked\))?", tf)
     assert adult is not None and adult.group(1) is None  # confirmed from NICE's pathway
-    assert "Trauma and PTSD (children aged 5 to 11): NICE: first-line option (NG116) (being checked)" in tf
+    assert (
+        "Trauma and PTSD (children aged 5 to 11): NICE: first-line option (NG116) (being checked)"
+        in tf
+    )
 
 
 def test_therapy_pages_use_the_guideline_condition_and_age(client: FlaskClient) -> None:

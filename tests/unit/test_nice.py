@@ -40,44 +40,84 @@ SAMPLE_AGES = (None, 0, 3, 5, 8, 10, 11, 12, 15, 16, 17, 18, 30, 70)
 # Every entry in nice.yaml must be listed here.
 UNVERIFIED: dict[str, set[str]] = {
     "ng222-adult-less-severe": set(),
-    "ng222-adult-more-severe": {'Interpersonal therapy (IPT)', 'Counselling', 'Short-term psychodynamic psychotherapy (STPP)', 'Individual problem solving', 'Guided self-help'},
+    "ng222-adult-more-severe": {
+        "Interpersonal therapy (IPT)",
+        "Counselling",
+        "Short-term psychodynamic psychotherapy (STPP)",
+        "Individual problem solving",
+        "Guided self-help",
+    },
     "ng222-adult-chronic": set(),
     "ng222-adult-relapse-prevention": set(),
-    "ng222-adult-couples": {'Behavioural couples therapy'},
-    "ng134-mild-5-11": {'Attachment-based family therapy', 'Group interpersonal therapy (IPT)', 'Group CBT', 'Individual CBT', 'Group non-directive supportive therapy (NDST)', 'Digital CBT'},
-    "ng134-mild-12-17": {'Attachment-based family therapy', 'Group interpersonal therapy (IPT)', 'Group CBT', 'Individual CBT', 'Group non-directive supportive therapy (NDST)', 'Digital CBT'},
-    "ng134-more-5-11": {'Individual CBT'},
-    "ng134-more-12-17": {'Psychodynamic psychotherapy', 'Brief psychosocial intervention (BPI)', 'Interpersonal therapy for adolescents (IPT-A)', 'Individual CBT (at least 3 months)', 'Family therapy (attachment-based or systemic)'},
+    "ng222-adult-couples": {"Behavioural couples therapy"},
+    "ng134-mild-5-11": {
+        "Attachment-based family therapy",
+        "Group interpersonal therapy (IPT)",
+        "Group CBT",
+        "Individual CBT",
+        "Group non-directive supportive therapy (NDST)",
+        "Digital CBT",
+    },
+    "ng134-mild-12-17": {
+        "Attachment-based family therapy",
+        "Group interpersonal therapy (IPT)",
+        "Group CBT",
+        "Individual CBT",
+        "Group non-directive supportive therapy (NDST)",
+        "Digital CBT",
+    },
+    "ng134-more-5-11": {"Individual CBT"},
+    "ng134-more-12-17": {
+        "Psychodynamic psychotherapy",
+        "Brief psychosocial intervention (BPI)",
+        "Interpersonal therapy for adolescents (IPT-A)",
+        "Individual CBT (at least 3 months)",
+        "Family therapy (attachment-based or systemic)",
+    },
     "cg113-gad-step-2": set(),
-    "cg113-gad-step-3": {'Applied relaxation', 'Individual CBT (high intensity)'},
+    "cg113-gad-step-3": {"Applied relaxation", "Individual CBT (high intensity)"},
     "cg113-panic": set(),
-    "cg159-adult": {'Supportive therapy', 'Group CBT (NICE prefers one-to-one CBT)', 'Mindfulness-based therapy'},
+    "cg159-adult": {
+        "Supportive therapy",
+        "Group CBT (NICE prefers one-to-one CBT)",
+        "Mindfulness-based therapy",
+    },
     "cg159-cyp": set(),
     "cg159-cyp-15-plus": set(),
-    "ng116-adult": {'EMDR (trauma not linked to combat)'},
-    "ng116-cyp": {'Individual trauma-focused CBT'},
-    "ng116-cyp-emdr": {'EMDR (if trauma-focused CBT has not helped)'},
+    "ng116-adult": {"EMDR (trauma not linked to combat)"},
+    "ng116-cyp": {"Individual trauma-focused CBT"},
+    "ng116-cyp-emdr": {"EMDR (if trauma-focused CBT has not helped)"},
     "cg31-adult-mild": set(),
-    "cg31-adult-moderate": {'More intensive CBT with ERP'},
-    "cg31-cyp": {'CBT with ERP involving family or carers', 'Guided self-help using CBT with ERP'},
+    "cg31-adult-moderate": {"More intensive CBT with ERP"},
+    "cg31-cyp": {"CBT with ERP involving family or carers", "Guided self-help using CBT with ERP"},
     "ng69-binge-eating": set(),
     "ng69-bulimia-adult": set(),
-    "ng69-bulimia-cyp": {'Individual CBT for eating disorders (CBT-ED)'},
-    "ng69-anorexia-adult": {'Focal psychodynamic therapy for eating disorders'},
-    "ng69-anorexia-cyp": {'Adolescent-focused psychotherapy for anorexia', 'Individual CBT for eating disorders (CBT-ED)'},
+    "ng69-bulimia-cyp": {"Individual CBT for eating disorders (CBT-ED)"},
+    "ng69-anorexia-adult": {"Focal psychodynamic therapy for eating disorders"},
+    "ng69-anorexia-cyp": {
+        "Adolescent-focused psychotherapy for anorexia",
+        "Individual CBT for eating disorders (CBT-ED)",
+    },
     "cg78-bpd": set(),
     "ng222-personality-depression": set(),
     "ng225-adult": set(),
-    "ng225-young-people": {'DBT for adolescents (DBT-A)'},
+    "ng225-young-people": {"DBT for adolescents (DBT-A)"},
     "cg192-less-severe": set(),
     "cg192-more-severe": set(),
     "cg178-adult": set(),
-    "cg155-cyp": {'Arts therapies', 'CBT for psychosis (CBTp)', 'Family intervention'},
+    "cg155-cyp": {"Arts therapies", "CBT for psychosis (CBTp)", "Family intervention"},
     "cg185-staying-well": set(),
-    "cg185-bipolar-depression": {'Interpersonal therapy (IPT)', 'CBT for bipolar depression', 'Behavioural couples therapy'},
+    "cg185-bipolar-depression": {
+        "Interpersonal therapy (IPT)",
+        "CBT for bipolar depression",
+        "Behavioural couples therapy",
+    },
     "ng76-under-5": set(),
-    "ng76-school-age": {'Parenting programme after physical abuse or neglect', 'Trauma-focused CBT after sexual abuse'},
-    "ng26-early-years": {'Video-feedback programme for parents or carers'},
+    "ng76-school-age": {
+        "Parenting programme after physical abuse or neglect",
+        "Trauma-focused CBT after sexual abuse",
+    },
+    "ng26-early-years": {"Video-feedback programme for parents or carers"},
     "ng193-chronic-primary-pain": set(),
     "ng206-me-cfs": set(),
 }
@@ -650,7 +690,9 @@ def test_needs_for_modality(nice: NiceKnowledge) -> None:
     assert {use.via for use in dit} == {"psychodynamic"}
     assert nice.needs_for_modality("dit", include_equivalents=False) == []
     child = nice.needs_for_modality("child-psychotherapy")
-    assert ("option", True) in {(u.status, u.verified) for u in _use(child, "depression", "5-11", "NG134")}
+    assert ("option", True) in {
+        (u.status, u.verified) for u in _use(child, "depression", "5-11", "NG134")
+    }
     assert "18+" not in {use.age_band for use in child}
     counselling = nice.needs_for_modality("counselling")
     assert "not-recommended" in {u.status for u in _use(counselling, "psychosis", "18+", "CG178")}

@@ -64,8 +64,10 @@ def test_merged_option_is_verified_only_if_every_source_is(nice: NiceKnowledge) 
     assert cbt.verified  # confirmed in both tables
 
 
-@pytest.mark.parametrize(("a", "b", "merged"), [(True, True, True), (True, False, False),
-                                                (False, True, False), (False, False, False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("a", "b", "merged"),
+    [(True, True, True), (True, False, False), (False, True, False), (False, False, False)],
+)
 def test_combine_uses_and(nice: NiceKnowledge, a: bool, b: bool, merged: bool) -> None:
     base = nice.advise("depression", 34, "less-severe").options[0]
     assert _combine(replace(base, verified=a), replace(base, verified=b)).verified is merged
@@ -104,7 +106,9 @@ def test_ng193_is_chronic_primary_pain_from_16(nice: NiceKnowledge) -> None:
     entry = next(e for e in nice.entries() if e.guideline == "NG193")
     assert entry.min_age == 16 and "pain" in entry.applies_to.casefold()
     for age in (12, 15):
-        assert not any(o.guideline == "NG193" for o in nice.advise("physical-symptoms", age).options)
+        assert not any(
+            o.guideline == "NG193" for o in nice.advise("physical-symptoms", age).options
+        )
 
 
 def test_me_cfs_lists_what_nice_says_not_to_offer(nice: NiceKnowledge) -> None:
