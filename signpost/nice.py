@@ -754,11 +754,14 @@ class NiceKnowledge:
                 f"{need_phrase}. What it names is only to help manage symptoms."
             ]
         parts.extend(dict.fromkeys(e.summary for e in chosen))
-        if len(treatments) > 1:
+        if len(treatments) > 1 and any(o.order is not None for o in options):
             parts.append(
                 "These are choices, not one right answer: the order is a guide to what to talk "
                 "about first, and choosing one further down is fine."
             )
+        elif len(treatments) > 1:
+            # No order from NICE here: never imply one.
+            parts.append("These are choices, not one right answer: you can choose any of them.")
         if support and treatments:
             parts.append("Some therapies are named only to help manage symptoms, not as a cure.")
         if any(not o.recommended for o in options):

@@ -98,6 +98,8 @@ class NiceChoice:
     groups: tuple[NiceGroup, ...]
     guidelines: tuple[NiceGuideline, ...]
     under_review: bool
+    ordered: bool = False  # NICE gives an order for the main choices (never implied otherwise)
+    other_treatments: tuple[str, ...] = ()  # medication and other non-therapy NICE choices
 
 
 def clean_ids(raw: Iterable[str]) -> list[str]:
@@ -289,6 +291,8 @@ def nice_choice(advice: NiceAdvice) -> NiceChoice:
         groups=groups,
         guidelines=guidelines,
         under_review=not advice.verified,
+        ordered=advice.order == "all",
+        other_treatments=advice.other_treatments,
     )
 
 

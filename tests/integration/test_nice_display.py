@@ -97,6 +97,18 @@ def test_panel_shows_currency_not_offered_and_missing_guidance(client: FlaskClie
     assert "NICE option for persistent physical symptoms" not in body
 
 
+def test_handout_keeps_medication_choices_and_order_honest(client: FlaskClient) -> None:
+    api = client.get(f"/api/v1/match?{SEVERE}").get_json()
+    chosen = api["results"][0]["service"]["id"]
+    text = page(client, f"/gp/handout?{SEVERE}&service={chosen}")
+    assert "Other NICE choices: talk to your GP." in text
+    assert "Antidepressant medication on its own" in text
+    assert "the order is a guide" in text
+    psychosis = "location=LS1+1BA&need=psychosis&age=30"
+    other = client.get(f"/api/v1/match?{psychosis}").get_json()["results"][0]["service"]["id"]
+    assert "the order is a guide" not in page(client, f"/gp/handout?{psychosis}&service={other}")
+
+
 # ---------------------------------------------------------------------- API
 
 

@@ -97,6 +97,8 @@ def test_order_caption_only_where_nice_gives_an_order(nice: NiceKnowledge) -> No
     assert nice.advise("depression", 40, "more-severe").order == "all"
     assert nice.advise("depression", 40, "unsure").order != "all"  # two lists: no order
     assert nice.advise("psychosis", 40).order == "none"
+    assert "the order is a guide" not in nice.advise("psychosis", 40).message
+    assert "the order is a guide" in nice.advise("depression", 40, "less-severe").message
 
 
 # ---------------------------------------------------------------------- 4. NG193 and NG206
