@@ -101,6 +101,14 @@ class NiceChoice:
     ordered: bool = False  # NICE gives an order for the main choices (never implied otherwise)
     other_treatments: tuple[str, ...] = ()  # medication and other non-therapy NICE choices
 
+    @property
+    def lists_medication(self) -> bool:
+        return any(
+            word in item.casefold()
+            for item in self.other_treatments
+            for word in ("medication", "antidepressant")
+        )
+
 
 def clean_ids(raw: Iterable[str]) -> list[str]:
     """Ticked service ids: trimmed, de-duplicated, in order, obviously bad ones dropped."""
