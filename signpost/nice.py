@@ -74,6 +74,8 @@ STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 #: Severities an entry in nice.yaml may carry ("any": NICE does not split by severity there).
 ENTRY_SEVERITIES = ("less-severe", "more-severe", "any")
 SPLIT_SEVERITIES = ("less-severe", "more-severe")
+# What a person may say instead of an exact age (the matcher's AGE_BANDS use the same slugs).
+SIDES_OF_18 = ("under-18", "18-plus")
 
 _NO_ORDER = 10**6
 _GUIDELINE_ID = re.compile(r"^(?:NG|CG)\d+$")
@@ -577,12 +579,20 @@ class NiceKnowledge:
         )
         return uses
 
-    def advise(self, need: str, age: int | None = None, severity: str = "unsure") -> NiceAdvice:
+    def advise(
+        self,
+        need: str,
+        age: int | None = None,
+        severity: str = "unsure",
+        age_band: str | None = None,
+    ) -> NiceAdvice:
         """What NICE says for a need, an age in years (None: unknown) and a severity.
 
-        Age bands come from the age (5 is in two bands; both are used). With no age, the adult
-        advice is shown (``age_assumed``) when there is one; otherwise every band's advice.
-        Raises ValueError for an unknown need or severity or an impossible age.
+        Age bands come from the age (5 is in two bands; both are used). With no age but an
+        ``age_band`` ("under-18" or "18-plus"), the advice for the bands on that side of 18.
+        With neither, the adult advice is shown (``age_assumed``) when there is one; otherwise
+        every band's advice. Raises ValueError for an unknown need, severity or age band, or
+        an impossible age.
         """
         if need not in self.vocab.needs:
             raise ValueError(f"unknown need {need!r}")
@@ -590,19 +600,31 @@ class NiceKnowledge:
             raise ValueError(f"unknown severity {severity!r}")
         if age is not None:
             check_age(age)
-        key = (need, age, severity)
+            age_band = None
+        elif age_band is not None and age_band not in SIDES_OF_18:
+            raise ValueError(f"unknown age band {age_band!r}")
+        key = (need, age, severity, age_band)
         advice = self._memo.get(key)
         if advice is None:
-            advice = self._advise(need, age, severity)
+            advice = self._advise(need, age, severity, age_band)
             if len(self._memo) < 10_000:
                 self._memo[key] = advice
         return advice
 
     # ------------------------------------------------------------------ internals
 
-    def _advise(self, need: str, age: int | None, severity: str) -> NiceAdvice:
+    def _advise(
+        self, need: str, age: int | None, severity: str, side: str | None = None
+    ) -> NiceAdvice:
         age_assumed = False
-        if age is None:
+        if age is None and side is not None:
+            adult = side == "18-plus"
+            bands = tuple(
+                b
+                for b in self.vocab.band_slugs
+                if (b == self._adult_band) == adult and self._index.get((need, b))
+            )
+        elif age is None:
             if self._index.get((need, self._adult_band)):
                 bands: tuple[str, ...] = (self._adult_band,)
                 age_assumed = True

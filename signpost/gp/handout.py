@@ -314,11 +314,13 @@ def record_text(
     advice: NiceAdvice,
     services: Sequence[HandoutService],
     routes: Mapping[str, Iterable[str]],
+    age_band: str | None = None,
 ) -> str:
     """A short plain-text note for the clinical record. No patient identifiers: the area is
     an outward code or a town, never a full postcode."""
     severity_text = {"less-severe": "less severe ", "more-severe": "more severe "}.get(severity, "")
-    age_text = f", age {age}" if age is not None else ""
+    bands = {"under-18": ", under 18", "18-plus": ", 18 and over"}
+    age_text = f", age {age}" if age is not None else bands.get(age_band or "", "")
     lines = [
         f"Talking therapy signposting (Signpost), {long_date(today)}.",
         f"Need: {severity_text}{need_label(need)}{age_text}. Area searched: {area}.",

@@ -179,6 +179,7 @@ def _build_handout() -> _Handout | ResponseReturnValue:
         need=params.need,
         severity=params.severity,
         age=params.age,
+        age_band=params.age_band,
         area=handout.record_area(search.found.location),
         advice=search.found.outcome.advice,
         services=services,

@@ -81,7 +81,7 @@ class SiteFilter:
     today: int  # date ordinal
     stale_after_days: int
     include_closed: bool
-    age: int | None
+    age_range: tuple[int, int]  # youngest and oldest the person may be
 
 
 class SiteTable:
@@ -178,10 +178,8 @@ class SiteTable:
                 keep &= (self.needs[candidates] & only.need_bit) != 0
             if not only.include_closed:
                 keep &= ~self.closed[candidates]
-            if only.age is not None:
-                keep &= (self.min_age[candidates] <= only.age) & (
-                    self.max_age[candidates] >= only.age
-                )
+            youngest, oldest = only.age_range
+            keep &= (self.min_age[candidates] <= oldest) & (self.max_age[candidates] >= youngest)
             candidates = candidates[keep]
         lat0, lon0 = math.radians(latitude), math.radians(longitude)
         half_dlat = (self.lat[candidates] - lat0) * 0.5
@@ -444,7 +442,7 @@ class DirectoryIndex:
             today=query.today.toordinal(),
             stale_after_days=query.stale_after_days,
             include_closed=query.include_closed,
-            age=query.age,
+            age_range=query.age_range,
         )
 
     def static_keep(
@@ -466,8 +464,8 @@ class DirectoryIndex:
             ok = (query.today.toordinal() - self.verified[live]) <= query.stale_after_days
             if not query.include_closed:
                 ok &= ~self.closed[live]
-            if query.age is not None:
-                ok &= (self.min_age[live] <= query.age) & (self.max_age[live] >= query.age)
+            youngest, oldest = query.age_range
+            ok &= (self.min_age[live] <= oldest) & (self.max_age[live] >= youngest)
             keep, live = keep[ok], live[ok]
         if query.max_cost is not None:
             free = self.free[live]

@@ -11,6 +11,9 @@ DELIVERY_MODES = ("in-person", "video", "phone", "online")
 REMOTE_MODES = frozenset({"video", "phone", "online"})
 MAX_RADIUS_KM = 1000.0
 MAX_LIMIT = 1000
+# When the exact age is not given, the person must at least say which side of 18 they are:
+# services for adults only and for children only never mix in one ranking.
+AGE_BANDS: dict[str, tuple[int, int]] = {"under-18": (0, 17), "18-plus": (18, 130)}
 
 
 def _slugs(values: Iterable[str]) -> tuple[str, ...]:
@@ -36,6 +39,7 @@ class MatchQuery:
     outcode: str | None = None  # "LS1": checked against postcode-district catchments
     area: str | None = None  # "LS": checked against postcode-area catchments
     age: int | None = None
+    age_band: str | None = None  # "under-18" or "18-plus": used only when age is not given
     severity: str = "unsure"
     modalities: tuple[str, ...] = ()
     relational: bool = False
@@ -62,6 +66,11 @@ class MatchQuery:
             problems.append(f"limit must be between 1 and {MAX_LIMIT}")
         if self.age is not None and not 0 <= self.age <= 130:
             problems.append("age must be between 0 and 130")
+        band = self.age_band.strip().lower() if self.age_band else None
+        if band is not None and band not in AGE_BANDS:
+            problems.append(f"age_band must be one of {', '.join(AGE_BANDS)}")
+        if self.age is None and band is None:
+            problems.append("age or age_band is required: the matcher never assumes an adult")
         if self.max_cost is not None and not (math.isfinite(self.max_cost) and self.max_cost >= 0):
             problems.append("max_cost must be 0 or more")
         if self.stale_after_days < 1 or self.flag_after_days < 0:
@@ -76,6 +85,7 @@ class MatchQuery:
         if problems:
             raise ValueError("; ".join(problems))
         object.__setattr__(self, "need", need)
+        object.__setattr__(self, "age_band", None if self.age is not None else band)
         object.__setattr__(self, "severity", (self.severity or "unsure").strip().lower())
         object.__setattr__(self, "modalities", _slugs(self.modalities))
         object.__setattr__(self, "delivery", delivery)
@@ -88,6 +98,14 @@ class MatchQuery:
         object.__setattr__(self, "radius_km", float(self.radius_km))
         if self.max_cost is not None:
             object.__setattr__(self, "max_cost", float(self.max_cost))
+
+    @property
+    def age_range(self) -> tuple[int, int]:
+        """Youngest and oldest the person may be: one age, or the band's range."""
+        if self.age is not None:
+            return self.age, self.age
+        assert self.age_band is not None  # checked in __post_init__
+        return AGE_BANDS[self.age_band]
 
     @property
     def accepts_in_person(self) -> bool:

@@ -74,12 +74,12 @@ def need_ok(record: ServiceRecord, need: str) -> bool:
     return need == NOT_SURE or need in record.needs
 
 
-def age_ok(record: ServiceRecord, age: int | None) -> bool:
-    if age is None:
-        return True
-    if record.minimum_age is not None and age < record.minimum_age:
+def age_ok(record: ServiceRecord, age_range: tuple[int, int]) -> bool:
+    """The service takes someone of this age (or, for an age band, someone in the band)."""
+    youngest, oldest = age_range
+    if record.minimum_age is not None and oldest < record.minimum_age:
         return False
-    return record.maximum_age is None or age <= record.maximum_age
+    return record.maximum_age is None or youngest <= record.maximum_age
 
 
 def language_ok(record: ServiceRecord, language: str | None) -> bool:
@@ -107,7 +107,7 @@ def passes_static_filters(record: ServiceRecord, query: MatchQuery) -> bool:
     """Every hard filter that does not depend on where the person is."""
     return (
         need_ok(record, query.need)
-        and age_ok(record, query.age)
+        and age_ok(record, query.age_range)
         and within_cost_cap(record, query.max_cost)
         and (not query.self_referral or "self-referral" in record.referral_routes)
         and language_ok(record, query.language)

@@ -25,6 +25,9 @@ LANGUAGES = (
     "Arabic", "Bengali", "BSL", "Cantonese", "Gujarati", "Polish", "Portuguese", "Punjabi",
     "Romanian", "Somali", "Turkish", "Urdu", "Welsh",
 )  # fmt: skip
+# Instead of an exact age, which side of 18 (the matcher's AGE_BANDS).
+AGE_BAND_NAMES = {"under-18": "under 18", "18-plus": "18 and over"}
+AGE_REQUIRED = "Enter your age, or say if you are under 18 or 18 and over"
 TRUE = {"1", "true", "yes", "on", "y"}
 FALSE = {"0", "false", "no", "off", "n", ""}
 
@@ -49,6 +52,7 @@ class SearchParams:
     need: str
     age: int | None = None
     severity: str = "unsure"
+    age_band: str | None = None  # "under-18" or "18-plus", only when age is not given
     modalities: tuple[str, ...] = ()
     relational: bool = False
     delivery: tuple[str, ...] = ()
@@ -65,6 +69,8 @@ class SearchParams:
         pairs = [("location", self.location), ("need", self.need)]
         if self.age is not None:
             pairs.append(("age", str(self.age)))
+        elif self.age_band is not None:
+            pairs.append(("age_band", self.age_band))
         if self.severity != "unsure":
             pairs.append(("severity", self.severity))
         pairs += [("modality", m) for m in self.modalities]
@@ -85,6 +91,13 @@ class SearchParams:
             pairs.append(("limit", str(self.limit)))
         return pairs
 
+    @property
+    def age_text(self) -> str:
+        """ "age 15", "under 18": for headings, the handout and the record."""
+        if self.age is not None:
+            return f"age {self.age}"
+        return AGE_BAND_NAMES.get(self.age_band or "", "age not given")
+
     def to_json(self) -> dict[str, object]:
         body: dict[str, object] = {
             "location": self.location,
@@ -99,6 +112,7 @@ class SearchParams:
         }
         for key, value in (
             ("age", self.age),
+            ("age_band", self.age_band),
             ("max_cost", self.max_cost),
             ("language", self.language),
             ("community", self.community),
@@ -192,6 +206,17 @@ def parse_search(
             )
         else:
             age = parsed_age
+    age_band = _clean(args.get("age_band")).lower() or None
+    if age_band is not None and age_band not in AGE_BAND_NAMES:
+        errors.append(
+            FieldError("age_band", "invalid_age_band", "Select under 18 or 18 and over")
+        )
+        age_band = None
+    elif age is not None:
+        age_band = None  # an exact age says more than a band
+    if not raw_age and age_band is None and not any(e.field == "age_band" for e in errors):
+        # Never assume an adult: adult-only and children's services must not mix.
+        errors.append(FieldError("age", "age_required", AGE_REQUIRED))
 
     severity = _clean(args.get("severity")).lower() or "unsure"
     if severity not in slugs.SEVERITIES:
@@ -272,6 +297,7 @@ def parse_search(
         need=need,
         age=age,
         severity=severity,
+        age_band=age_band,
         modalities=chosen_modalities,
         relational=relational,
         delivery=delivery,

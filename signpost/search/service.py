@@ -49,7 +49,7 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
     from signpost.directory.search_index import get_index
 
     location = resolve_location(params.location)
-    advice = get_nice().advise(params.need, params.age, params.severity)
+    advice = get_nice().advise(params.need, params.age, params.severity, params.age_band)
     query = MatchQuery(
         latitude=location.latitude,
         longitude=location.longitude,
@@ -58,6 +58,7 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
         need=params.need,
         today=today or date.today(),
         age=params.age,
+        age_band=params.age_band,
         severity=params.severity,
         modalities=params.modalities,
         relational=params.relational,

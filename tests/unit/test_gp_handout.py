@@ -260,10 +260,11 @@ def test_record_text_without_guidance() -> None:
         need="bereavement",
         severity="unsure",
         age=None,
+        age_band="18-plus",
         area="Truro",
-        advice=get_nice().advise("bereavement"),
+        advice=get_nice().advise("bereavement", age_band="18-plus"),
         services=[],
         routes={},
     )
-    assert "Need: bereavement. Area searched: Truro." in text
+    assert "Need: bereavement, 18 and over. Area searched: Truro." in text
     assert "NICE: no specific guidance on talking therapy for this need." in text

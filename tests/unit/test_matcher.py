@@ -45,7 +45,24 @@ WIDE = {"radius_km": 100.0}
         pytest.param({"minimum_age": 18}, {"age": 18}, True, id="at-minimum-age"),
         pytest.param({"maximum_age": 25}, {"age": 26}, False, id="over-maximum-age"),
         pytest.param({"maximum_age": 25}, {"age": 25}, True, id="at-maximum-age"),
-        pytest.param({"minimum_age": 18}, {"age": None}, True, id="age-unknown"),
+        pytest.param(
+            {"minimum_age": 18}, {"age": None, "age_band": "18-plus"}, True, id="band-adult"
+        ),
+        pytest.param(
+            {"minimum_age": 18}, {"age": None, "age_band": "under-18"}, False, id="band-young"
+        ),
+        pytest.param(
+            {"minimum_age": 11, "maximum_age": 25},
+            {"age": None, "age_band": "under-18"},
+            True,
+            id="band-overlaps",
+        ),
+        pytest.param(
+            {"minimum_age": 65}, {"age": None, "age_band": "under-18"}, False, id="band-older"
+        ),
+        pytest.param(
+            {"maximum_age": 17}, {"age": None, "age_band": "18-plus"}, False, id="band-child-only"
+        ),
         pytest.param({"catchment_areas": {"BD"}}, {}, False, id="catchment-other-area"),
         pytest.param({"catchment_areas": {"LS"}}, {}, True, id="catchment-area"),
         pytest.param({"catchment_areas": {"ls1"}}, {}, True, id="catchment-district"),

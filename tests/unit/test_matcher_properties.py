@@ -123,11 +123,14 @@ def directories(draw: st.DrawFn) -> list[ServiceRecord]:
 @st.composite
 def questions(draw: st.DrawFn, limit: int | None = None) -> MatchQuery:
     outcode, area = draw(PLACES)
+    age = draw(AGES)
     return query(
         outcode=outcode,
         area=area,
         need=draw(QUERY_NEEDS),
-        age=draw(AGES),
+        age=age,
+        # No age: the person must say which side of 18 (the matcher never assumes an adult).
+        age_band=draw(st.sampled_from(("under-18", "18-plus"))) if age is None else None,
         severity=draw(st.sampled_from(("unsure", "less-severe", "more-severe"))),
         modalities=tuple(draw(NAMED)),
         relational=draw(st.booleans()),
@@ -143,7 +146,7 @@ def questions(draw: st.DrawFn, limit: int | None = None) -> MatchQuery:
 
 
 def _advice(q: MatchQuery) -> NiceAdvice:
-    return get_nice().advise(q.need, q.age, q.severity)
+    return get_nice().advise(q.need, q.age, q.severity, q.age_band)
 
 
 def _nearest_km(record: ServiceRecord) -> float | None:
@@ -166,9 +169,9 @@ def _assert_eligible(outcome: MatchOutcome) -> None:
     for ranked in outcome.results:
         rec = ranked.record
         assert q.need == "not-sure" or q.need in rec.needs
-        if q.age is not None:
-            assert rec.minimum_age is None or rec.minimum_age <= q.age
-            assert rec.maximum_age is None or q.age <= rec.maximum_age
+        youngest, oldest = q.age_range
+        assert rec.minimum_age is None or rec.minimum_age <= oldest
+        assert rec.maximum_age is None or youngest <= rec.maximum_age
         if q.max_cost is not None and rec.cost_type not in ("free", "donation"):
             assert q.max_cost > 0
             price = rec.cost_min_gbp if rec.cost_min_gbp is not None else rec.cost_max_gbp

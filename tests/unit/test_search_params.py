@@ -28,10 +28,11 @@ def errors_of(**fields: object) -> dict[str, str]:
 
 
 def test_minimal_search_has_defaults() -> None:
-    params = parse(location="  ls1   1ba ", need="depression")
+    params = parse(location="  ls1   1ba ", need="depression", age_band="18-plus")
     assert params.location == "ls1 1ba"
     assert params.need == "depression"
     assert (params.age, params.severity, params.radius_km, params.limit) == (None, "unsure", 25, 20)
+    assert params.age_band == "18-plus" and params.age_text == "18 and over"
     assert params.modalities == () and not params.relational and params.max_cost is None
 
 
@@ -52,14 +53,18 @@ def test_full_search_is_normalised() -> None:
     assert params.services == ("a", "b")
 
 
-BASE = {"location": "LS1", "need": "depression"}
+BASE = {"location": "LS1", "need": "depression", "age": "34"}
+NO_AGE = {"location": "LS1", "need": "depression"}
 
 
 @pytest.mark.parametrize(
     ("fields", "field", "code"),
     [
-        ({"need": "depression"}, "location", "missing_location"),
-        ({"location": "LS1"}, "need", "missing_need"),
+        ({"need": "depression", "age": "34"}, "location", "missing_location"),
+        ({"location": "LS1", "age": "34"}, "need", "missing_need"),
+        (NO_AGE, "age", "age_required"),
+        ({**NO_AGE, "age": "  "}, "age", "age_required"),
+        ({**NO_AGE, "age_band": "adult"}, "age_band", "invalid_age_band"),
         ({**BASE, "need": "sadness"}, "need", "unknown_need"),
         ({**BASE, "age": "thirty"}, "age", "invalid_age"),
         ({**BASE, "age": "-3"}, "age", "invalid_age"),
@@ -82,6 +87,19 @@ def test_bad_values_are_named(fields: dict[str, str], field: str, code: str) -> 
     assert errors_of(**fields)[field] == code
 
 
+@pytest.mark.parametrize("band", ["under-18", "18-plus", "Under-18"])
+def test_an_age_band_is_enough(band: str) -> None:
+    params = parse(**NO_AGE, age_band=band)
+    assert params.age is None and params.age_band == band.lower()
+    assert ("age_band", band.lower()) in params.to_query()
+    assert params.to_json()["age_band"] == band.lower()
+
+
+def test_an_exact_age_wins_over_a_band() -> None:
+    params = parse(**NO_AGE, age="15", age_band="18-plus")
+    assert (params.age, params.age_band, params.age_text) == (15, None, "age 15")
+
+
 def test_every_problem_is_reported_at_once() -> None:
     assert set(errors_of(age="x", radius_km="0")) == {"location", "need", "age", "radius_km"}
 
@@ -101,6 +119,6 @@ def test_query_round_trips_through_to_query() -> None:
 
 
 def test_to_json_omits_unset_optional_fields() -> None:
-    body = parse(location="LS6", need="trauma").to_json()
+    body = parse(location="LS6", need="trauma", age_band="under-18").to_json()
     assert "age" not in body and "max_cost" not in body and "language" not in body
     assert body["need"] == "trauma"
