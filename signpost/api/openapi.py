@@ -504,7 +504,18 @@ def _parameters(max_per_page: int) -> dict[str, Schema]:
             required=True,
             example="depression",
         ),
-        "age": query("age", {"type": "integer", "minimum": 0, "maximum": 130}, "Age in years."),
+        "age": query(
+            "age",
+            {"type": "integer", "minimum": 0, "maximum": 130},
+            "Age in years. Age or `age_band` is required: without either the answer is 400 "
+            "`age_required` (Signpost never assumes an adult). An age wins over a band.",
+        ),
+        "age_band": query(
+            "age_band",
+            {"type": "string", "enum": ["under-18", "18-plus"]},
+            "Instead of an exact age: under 18, or 18 and over. Services are kept if their "
+            "age range overlaps the band, and NICE advice is the band's.",
+        ),
         "severity": query(
             "severity",
             {"type": "string", "enum": list(slugs.SEVERITIES)},
@@ -651,6 +662,7 @@ MATCH_PARAMETERS = [
     "location",
     "need",
     "age",
+    "age_band",
     "severity",
     "modality",
     "relational",

@@ -240,7 +240,7 @@ def test_a_blank_gp_page_ignores_stray_ticks(client: FlaskClient) -> None:
 
 
 def asked(**fields: str) -> dict[str, str]:
-    return {"location": "LS1 1BA", "need": "depression"} | fields
+    return {"location": "LS1 1BA", "need": "depression", "age": "34"} | fields
 
 
 BAD_INPUT = [
@@ -252,6 +252,8 @@ BAD_INPUT = [
     (asked(age="999"), "age", "Age must be between"),
     (asked(severity="dire"), "severity", "Select how much"),
     (asked(max_cost="lots"), "max_cost", "Enter the most"),
+    (asked(age=""), "age", "Enter your age, or say if you are under 18"),
+    (asked(age="", age_band="teen"), "age_band", "Select under 18 or 18 and over"),
     (asked(location="ZZ99 9ZZ"), "location", "is not a valid postcode"),
     (asked(location="L$1 1BA!!"), "location", "is not a valid postcode"),
     (asked(location="BT1 1AA"), "location", "Northern Ireland"),

@@ -37,7 +37,7 @@ def test_match_response_shape(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("need", ["anxiety", "bereavement", "not-sure"])
 def test_optional_fields_are_omitted_not_null(client: FlaskClient, need: str) -> None:
-    body = client.get(f"/api/v1/match?location=LS6&need={need}").get_json()
+    body = client.get(f"/api/v1/match?location=LS6&need={need}&age=30").get_json()
 
     def walk(value: object, path: str) -> None:
         if isinstance(value, dict):
@@ -81,13 +81,16 @@ def test_hard_filters_hold(client: FlaskClient) -> None:
     [
         ("need=depression", "missing_location", "location"),
         ("location=LS1&need=zzz", "unknown_need", "need"),
-        ("location=BT1+1AA&need=depression", "northern_ireland", "location"),
-        ("location=ZZ99+9ZZ&need=depression", "invalid_postcode", "location"),
+        ("location=BT1+1AA&need=depression&age=30", "northern_ireland", "location"),
+        ("location=ZZ99+9ZZ&need=depression&age=30", "invalid_postcode", "location"),
         ("location=LS1&need=depression&age=abc", "invalid_age", "age"),
-        ("location=LS1&need=depression&radius_km=-5", "invalid_radius", "radius_km"),
-        ("location=LS1&need=depression&limit=0", "invalid_limit", "limit"),
+        ("location=LS1&need=depression", "age_required", "age"),
+        ("location=LS1&need=depression&age=", "age_required", "age"),
+        ("location=LS1&need=depression&age_band=adult", "invalid_age_band", "age_band"),
+        ("location=LS1&need=depression&age=30&radius_km=-5", "invalid_radius", "radius_km"),
+        ("location=LS1&need=depression&age=30&limit=0", "invalid_limit", "limit"),
         # A NUL is refused at the edge, before the search parses the value.
-        ("location=LS1&need=depression&max_cost=%00", "invalid_parameter", "max_cost"),
+        ("location=LS1&need=depression&age=30&max_cost=%00", "invalid_parameter", "max_cost"),
     ],
 )
 def test_bad_input_is_a_structured_400(

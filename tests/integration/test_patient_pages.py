@@ -65,11 +65,12 @@ def test_no_guidance_need_says_so(client: FlaskClient) -> None:
         ("location=&need=depression", "Enter a postcode, part of a postcode or a town"),
         ("location=LS1+1BA&need=", "Select what you would like help with"),
         ("location=LS1+1BA&need=astrology", "Select what you would like help with from the list"),
-        ("location=BT1+1AA&need=depression", "England, Scotland and Wales"),
-        ("location=LS1+1B&need=depression", "postcode"),
-        ("location=Narnia&need=depression", "Narnia"),
+        ("location=BT1+1AA&need=depression&age=30", "England, Scotland and Wales"),
+        ("location=LS1+1B&need=depression&age=30", "postcode"),
+        ("location=Narnia&need=depression&age=30", "Narnia"),
         ("location=LS1&need=depression&age=200", "Age must be between 0 and 120"),
-        ("location=LS1&need=depression&radius_km=9999", "Distance must be between"),
+        ("location=LS1&need=depression", "Enter your age, or say if you are under 18"),
+        ("location=LS1&need=depression&radius_km=9999&age=30", "Distance must be between"),
     ],
 )
 def test_bad_input_gets_an_error_summary(client: FlaskClient, query: str, message: str) -> None:
