@@ -73,6 +73,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "API_MAX_PER_PAGE": int(env.get("API_MAX_PER_PAGE", "100")),
         "STALE_FLAG_DAYS": int(env.get("STALE_FLAG_DAYS", "183")),
         "STALE_HIDE_DAYS": int(env.get("STALE_HIDE_DAYS", "365")),
+        # Capacity and waits older than this show their date next to "Taking new referrals".
+        "CAPACITY_DATE_DAYS": int(env.get("CAPACITY_DATE_DAYS", "90")),
         "MAIL_SERVER": env.get("MAIL_SERVER"),
         "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
         "MAIL_FROM": env.get("MAIL_FROM", "signpost@example.org"),

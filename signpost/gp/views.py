@@ -61,7 +61,7 @@ def _parse() -> SearchParams:
 def _search(params: SearchParams) -> _Search:
     found = run_search(params)
     view = presenters.present(
-        found, today=date.today(), flag_days=current_app.config["STALE_FLAG_DAYS"]
+        found, today=date.today(), **presenters.date_settings(current_app.config)
     )
     records = {r.record.id: r.record for r in found.outcome.results}
     for row in view["results"]:

@@ -107,6 +107,7 @@ class SiteTable:
         closed: BoolArray,
         min_age: IntArray,
         max_age: IntArray,
+        statutory: BoolArray,
     ) -> None:
         self.base = float(latitude.min()) if len(latitude) else 0.0
         strip = np.floor((latitude - self.base) / self.STRIP_DEGREES).astype(np.int64)
@@ -123,6 +124,7 @@ class SiteTable:
         self.closed = closed[self.service]
         self.min_age = min_age[self.service]
         self.max_age = max_age[self.service]
+        self.statutory = statutory[self.service]
         # Sites of services with more than one site: only those need grouping by service.
         counts = np.bincount(self.service) if len(self.service) else np.zeros(0, np.int64)
         self.multi = counts[self.service] > 1
@@ -173,7 +175,9 @@ class SiteTable:
         angle = (radius_km + SEARCH_MARGIN_KM) / r.EARTH_RADIUS_KM
         candidates = self._box(latitude, longitude, angle)
         if only is not None and len(candidates):
-            keep = (only.today - self.verified[candidates]) <= only.stale_after_days
+            keep = ((only.today - self.verified[candidates]) <= only.stale_after_days) | (
+                self.statutory[candidates]
+            )
             if only.need_bit is not None:
                 keep &= (self.needs[candidates] & only.need_bit) != 0
             if not only.include_closed:
@@ -327,6 +331,7 @@ class DirectoryIndex:
             np.int32,
             n,
         )
+        self.statutory = np.fromiter((r.is_statutory(rec) for rec in recs), bool, n)
         self.national = np.fromiter((rec.catchment_national for rec in recs), bool, n)
         self.restricted = np.fromiter((r.catchment_restricted(rec) for rec in recs), bool, n)
         self.catchment_radius = np.fromiter(
@@ -391,6 +396,7 @@ class DirectoryIndex:
             "closed": self.closed,
             "min_age": self.min_age,
             "max_age": self.max_age,
+            "statutory": self.statutory,
         }
         self.sites = SiteTable(lat, lon, service, position, **attributes)
         # Remote services whose catchment is a radius around their sites: their own small table,
@@ -461,7 +467,9 @@ class DirectoryIndex:
                 bit = self.need_vocab.mask([query.need])
                 keep = keep[(self.needs[rows] & bit) != 0]
                 live = rows[keep]
-            ok = (query.today.toordinal() - self.verified[live]) <= query.stale_after_days
+            ok = (
+                (query.today.toordinal() - self.verified[live]) <= query.stale_after_days
+            ) | self.statutory[live]
             if not query.include_closed:
                 ok &= ~self.closed[live]
             youngest, oldest = query.age_range

@@ -70,9 +70,10 @@ def _score(
         distance = rules.remote_points
     else:
         distance = near
-    days = r.days_since_verified(record, query) or 0
+    days = r.days_since_verified(record, query)
     fit = 0.0 if query.need == r.NOT_SURE else r.specialist_points(record, rules)
-    freshness = r.freshness_points(days, query, rules)
+    # Never confirmed (only a statutory listing gets this far): no freshness points.
+    freshness = 0.0 if days is None else r.freshness_points(days, query, rules)
     total = nice + preference + distance + freshness + r.static_points(record, rules) + fit
     return r.quantise(total), option
 

@@ -26,6 +26,11 @@ FREE_COSTS = frozenset({"free", "donation"})
 PAID_COSTS = frozenset({"sliding-scale", "fixed"})
 ENGLISH = frozenset({"english", "en", "eng"})
 NOT_SURE = "not-sure"
+# Statutory services (the NHS route: Talking Therapies, CAMHS, early intervention, eating
+# disorder and perinatal teams, crisis teams) are never hidden for being out of date: a stale
+# NHS listing is shown with a "check with your GP" flag, because hiding it can leave someone
+# at risk with only charity or paid options.
+STATUTORY_SECTORS = frozenset({"nhs"})
 
 
 def quantise(value: float) -> float:
@@ -103,6 +108,15 @@ def is_stale(record: ServiceRecord, query: MatchQuery) -> bool:
     return days is None or days > query.stale_after_days
 
 
+def is_statutory(record: ServiceRecord) -> bool:
+    return record.sector in STATUTORY_SECTORS
+
+
+def hidden_for_staleness(record: ServiceRecord, query: MatchQuery) -> bool:
+    """Only non-statutory listings leave the results when very stale."""
+    return is_stale(record, query) and not is_statutory(record)
+
+
 def passes_static_filters(record: ServiceRecord, query: MatchQuery) -> bool:
     """Every hard filter that does not depend on where the person is."""
     return (
@@ -112,7 +126,7 @@ def passes_static_filters(record: ServiceRecord, query: MatchQuery) -> bool:
         and (not query.self_referral or "self-referral" in record.referral_routes)
         and language_ok(record, query.language)
         and (query.include_closed or record.capacity != "closed")
-        and not is_stale(record, query)
+        and not hidden_for_staleness(record, query)
     )
 
 

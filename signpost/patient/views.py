@@ -54,7 +54,7 @@ def search() -> ResponseReturnValue:
         "patient/search.html",
         found=found,
         view=presenters.present(
-            found, today=date.today(), flag_days=current_app.config["STALE_FLAG_DAYS"]
+            found, today=date.today(), **presenters.date_settings(current_app.config)
         ),
         **_form_context(),
     )
@@ -81,7 +81,7 @@ def service(service_id: str) -> str:
         "patient/service.html",
         service=record,
         view=presenters.present_service(
-            record, today=date.today(), flag_days=current_app.config["STALE_FLAG_DAYS"]
+            record, today=date.today(), **presenters.date_settings(current_app.config)
         ),
         vocab=get_vocabularies(),
         back_query=request.args.get("from", ""),

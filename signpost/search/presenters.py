@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from signpost.freshness import freshness
 from signpost.matcher.records import ServiceRecord, Wait
 from signpost.matcher.results import ChoicePanelRow, RankedService
+from signpost.matcher.rules import STATUTORY_SECTORS
 from signpost.nice import Guideline, ModalityUse, get_protocols
 from signpost.vocab import get_vocabularies
 
@@ -57,6 +58,15 @@ PREFERENCE_KEYS = (
 )  # fmt: skip
 
 
+def date_settings(config: Mapping[str, Any]) -> dict[str, int]:
+    """When listings are flagged or hidden, and when capacity and waits show their date."""
+    return {
+        "flag_days": int(config["STALE_FLAG_DAYS"]),
+        "hide_days": int(config["STALE_HIDE_DAYS"]),
+        "date_after_days": int(config.get("CAPACITY_DATE_DAYS", 90)),
+    }
+
+
 def has_preferences(args: Mapping[str, Any]) -> bool:
     return any(args.get(key) not in (None, "", "25") for key in PREFERENCE_KEYS)
 
@@ -85,7 +95,8 @@ def cost_text(cost_type: str, low: float | None, high: float | None) -> str:
     return "Fees apply"
 
 
-def wait_text(wait: Wait | None) -> str:
+def wait_text(wait: Wait | None, *, dated: bool = False) -> str:
+    """The wait in words. ``dated``: the figures are old, so say so beside the date."""
     if wait is None or (wait.assessment_weeks is None and wait.treatment_weeks is None):
         return "Wait not published"
     parts = []
@@ -94,24 +105,56 @@ def wait_text(wait: Wait | None) -> str:
     if wait.treatment_weeks is not None:
         parts.append(f"about {_weeks(wait.treatment_weeks)} to start therapy")
     text = " and ".join(parts)
-    return f"{text[0].upper()}{text[1:]} (as of {long_date(wait.as_of)})"
+    note = ": this may have changed" if dated else ""
+    return f"{text[0].upper()}{text[1:]} (as of {long_date(wait.as_of)}{note})"
 
 
 def _weeks(n: int) -> str:
     return "1 week" if n == 1 else f"{n} weeks"
 
 
+STATUTORY_STALE = "details may be out of date: check with your GP"
+
+
 def freshness_view(
-    last_verified: date | None, today: date, flag_days: int = 183, hide_days: int = 365
+    last_verified: date | None,
+    today: date,
+    flag_days: int = 183,
+    hide_days: int = 365,
+    *,
+    statutory: bool = False,
 ) -> dict[str, Any]:
-    """The "details checked" line; the rule itself is signpost.freshness."""
+    """The "details checked" line; the rule itself is signpost.freshness.
+
+    A statutory (NHS) listing is never hidden for age, so when it is stale the line sends
+    the person to their GP, who can confirm the NHS route still exists and how to reach it.
+    """
     state = freshness(last_verified, today, flag_days, max(flag_days, hide_days))
     if last_verified is None:
-        return {"text": "Never confirmed by the service", "stale": True}
+        text = "Never confirmed by the service"
+        return {"text": f"{text}: {STATUTORY_STALE}" if statutory else text, "stale": True}
     text = f"Details checked {long_date(last_verified)}"
     if state != "fresh":
-        text += f", over {months_ago(last_verified, today)} months ago: check with the service"
+        advice = STATUTORY_STALE if statutory else "check with the service"
+        text += f", over {months_ago(last_verified, today)} months ago: {advice}"
     return {"text": text, "stale": state != "fresh"}
+
+
+def dated(as_of: date | None, today: date, date_after_days: int) -> bool:
+    """Capacity and waits older than this are shown with their date: they may have changed.
+    An unknown date counts as old."""
+    return as_of is None or (today - as_of).days > date_after_days
+
+
+def capacity_view(
+    capacity: str, as_of: date | None, today: date, date_after_days: int = 90
+) -> tuple[str, bool]:
+    """ "Taking new referrals", with its date when that is old news."""
+    text = CAPACITY_NAMES.get(capacity, capacity)
+    if not dated(as_of, today, date_after_days):
+        return text, False
+    when = f"as of {long_date(as_of)}" if as_of else "date not known"
+    return f"{text} ({when}: this may have changed)", True
 
 
 def modality_names(slugs: frozenset[str] | list[str]) -> list[str]:
@@ -185,8 +228,21 @@ def therapy_use(use: ModalityUse, guideline: Guideline) -> dict[str, Any]:
     }
 
 
-def result_row(ranked: RankedService, today: date, flag_days: int) -> dict[str, Any]:
+def result_row(
+    ranked: RankedService,
+    today: date,
+    flag_days: int,
+    hide_days: int = 365,
+    date_after_days: int = 90,
+) -> dict[str, Any]:
     record = ranked.record
+    statutory = record.sector in STATUTORY_SECTORS
+    # The listing's last confirmation covers its capacity: the provider said so then.
+    capacity_text, capacity_dated = capacity_view(
+        record.capacity, record.last_verified, today, date_after_days
+    )
+    wait = record.overall_wait()
+    wait_dated = wait is not None and dated(wait.as_of, today, date_after_days)
     return {
         "id": record.id,
         "name": record.name,
@@ -207,10 +263,15 @@ def result_row(ranked: RankedService, today: date, flag_days: int) -> dict[str, 
         ],
         "self_referral": "self-referral" in record.referral_routes,
         "how_to_refer": record.how_to_refer,
-        "wait": wait_text(record.overall_wait()),
+        "wait": wait_text(wait, dated=wait_dated),
+        "wait_dated": wait_dated,
         "capacity": record.capacity,
-        "capacity_text": CAPACITY_NAMES.get(record.capacity, record.capacity),
-        "freshness": freshness_view(record.last_verified, today, flag_days),
+        "capacity_text": capacity_text,
+        "capacity_dated": capacity_dated,
+        "statutory": statutory,
+        "freshness": freshness_view(
+            record.last_verified, today, flag_days, hide_days, statutory=statutory
+        ),
         "nice_status": ranked.nice_option.status if ranked.nice_option else None,
         "nice_label": ranked.nice_option.label if ranked.nice_option else None,
         "beyond_radius": ranked.beyond_radius,
@@ -218,7 +279,13 @@ def result_row(ranked: RankedService, today: date, flag_days: int) -> dict[str, 
     }
 
 
-def present(found: SearchOutcome, today: date, flag_days: int = 183) -> dict[str, Any]:
+def present(
+    found: SearchOutcome,
+    today: date,
+    flag_days: int = 183,
+    hide_days: int = 365,
+    date_after_days: int = 90,
+) -> dict[str, Any]:
     vocab = get_vocabularies()
     outcome = found.outcome
     need = vocab.needs[found.params.need]
@@ -230,7 +297,9 @@ def present(found: SearchOutcome, today: date, flag_days: int = 183) -> dict[str
         "location": found.location,
         "advice": outcome.advice,
         "panel": [panel_row(row) for row in outcome.panel],
-        "results": [result_row(r, today, flag_days) for r in outcome.results],
+        "results": [
+            result_row(r, today, flag_days, hide_days, date_after_days) for r in outcome.results
+        ],
         "total": outcome.total_eligible,
         "widened": outcome.widened,
         "not_nearby": list(outcome.not_nearby),
@@ -281,8 +350,15 @@ def service_summary(record: ServiceRecord) -> dict[str, Any]:
     return summary
 
 
-def present_service(service: Service, today: date, flag_days: int = 183) -> dict[str, Any]:
+def present_service(
+    service: Service,
+    today: date,
+    flag_days: int = 183,
+    hide_days: int = 365,
+    date_after_days: int = 90,
+) -> dict[str, Any]:
     vocab = get_vocabularies()
+    statutory = service.organization.sector in STATUTORY_SECTORS
     overall = next((w for w in service.waits if w.modality is None), None)
     per_modality = [
         {
@@ -308,11 +384,16 @@ def present_service(service: Service, today: date, flag_days: int = 183) -> dict
         "wait": wait_text(
             Wait(overall.assessment_weeks, overall.treatment_weeks, overall.as_of, overall.source)
             if overall
-            else None
+            else None,
+            dated=overall is not None and dated(overall.as_of, today, date_after_days),
         ),
         "modality_waits": per_modality,
-        "capacity_text": CAPACITY_NAMES.get(service.capacity, service.capacity),
-        "freshness": freshness_view(service.last_verified_on, today, flag_days),
+        "capacity_text": capacity_view(
+            service.capacity, service.last_verified_on, today, date_after_days
+        )[0],
+        "freshness": freshness_view(
+            service.last_verified_on, today, flag_days, hide_days, statutory=statutory
+        ),
         "ages": age_text(service.minimum_age, service.maximum_age),
     }
 

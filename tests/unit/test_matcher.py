@@ -125,11 +125,21 @@ WIDE = {"radius_km": 100.0}
             {"last_verified": TODAY - timedelta(days=365)}, {}, True, id="verified-a-year-ago"
         ),
         pytest.param(
-            {"last_verified": TODAY - timedelta(days=366)}, {}, False, id="stale-excluded"
+            {"last_verified": TODAY - timedelta(days=366), "sector": "charity"},
+            {},
+            False,
+            id="stale-excluded",
         ),
-        pytest.param({"last_verified": None}, {}, False, id="never-verified"),
         pytest.param(
-            {"last_verified": TODAY - timedelta(days=100)},
+            {"last_verified": None, "sector": "low-cost"}, {}, False, id="never-verified"
+        ),
+        # Statutory listings are flagged, never dropped, however old.
+        pytest.param(
+            {"last_verified": TODAY - timedelta(days=366)}, {}, True, id="stale-nhs-kept"
+        ),
+        pytest.param({"last_verified": None}, {}, True, id="never-verified-nhs-kept"),
+        pytest.param(
+            {"last_verified": TODAY - timedelta(days=100), "sector": "charity"},
             {"stale_after_days": 90},
             False,
             id="stale-limit-from-query",

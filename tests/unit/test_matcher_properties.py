@@ -183,8 +183,9 @@ def _assert_eligible(outcome: MatchOutcome) -> None:
         if q.language == "english":
             assert not rec.languages or "english" in rec.languages
         assert q.include_closed or rec.capacity != "closed"
-        assert rec.last_verified is not None
-        assert (q.today - rec.last_verified).days <= q.stale_after_days
+        if rec.sector != "nhs":  # statutory listings are flagged when stale, never hidden
+            assert rec.last_verified is not None
+            assert (q.today - rec.last_verified).days <= q.stale_after_days
 
         offered = rec.delivery or frozenset({"in-person"})
         nearest = _nearest_km(rec)
