@@ -123,7 +123,7 @@ def _score(
         freshness = rules.freshness_weight * np.clip((query.stale_after_days - days) / span, 0, 1)
 
     if query.need == r.NOT_SURE:
-        fit = np.zeros(size)
+        fit = np.where(index.front_door[rows], rules.front_door, 0.0)
     else:
         fit = np.where(index.specialist[rows], rules.specialist, 0.0)
     total = nice + preference + distance + freshness + index.static_points[rows] + fit

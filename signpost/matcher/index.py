@@ -353,6 +353,7 @@ class DirectoryIndex:
             (len(rec.needs) <= rules.specialist_max_needs for rec in recs), bool, n
         )
         self.relational = np.fromiter((r.offers_relational(rec) for rec in recs), bool, n)
+        self.front_door = np.fromiter((r.is_front_door(rec) for rec in recs), bool, n)
 
         areas: defaultdict[str, list[int]] = defaultdict(list)
         languages: defaultdict[str, list[int]] = defaultdict(list)

@@ -71,7 +71,7 @@ def _score(
     else:
         distance = near
     days = r.days_since_verified(record, query)
-    fit = 0.0 if query.need == r.NOT_SURE else r.specialist_points(record, rules)
+    fit = r.fit_points(record, query, rules)
     # Never confirmed (only a statutory listing gets this far): no freshness points.
     freshness = 0.0 if days is None else r.freshness_points(days, query, rules)
     total = nice + preference + distance + freshness + r.static_points(record, rules) + fit

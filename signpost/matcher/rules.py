@@ -233,6 +233,18 @@ def serves_community(record: ServiceRecord, community: str | None) -> bool:
     return community in {name.strip().lower() for name in record.communities}
 
 
+def is_front_door(record: ServiceRecord) -> bool:
+    """A general NHS way in for someone not sure what they need: it says it takes them."""
+    return is_statutory(record) and NOT_SURE in record.needs
+
+
+def fit_points(record: ServiceRecord, query: MatchQuery, rules: ScoringRules) -> float:
+    """Front-door points for "not sure" (never a specialist bonus); otherwise specialist."""
+    if query.need == NOT_SURE:
+        return rules.front_door if is_front_door(record) else 0.0
+    return specialist_points(record, rules)
+
+
 def is_specialist(record: ServiceRecord, need: str, rules: ScoringRules) -> bool:
     return (
         need != NOT_SURE

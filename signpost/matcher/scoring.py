@@ -40,6 +40,7 @@ class ScoringRules:
     preference_community: float
     specialist: float
     specialist_max_needs: int
+    front_door: float
     distance_weight: float
     distance_scale_km: float
     remote_points: float
@@ -69,7 +70,7 @@ class ScoringRules:
 _SCHEMA: dict[str, tuple[str, ...]] = {
     "nice": ("status_points", "order_step", "order_max_penalty"),
     "preference": ("modality", "relational", "community"),
-    "fit": ("specialist", "specialist_max_needs"),
+    "fit": ("specialist", "specialist_max_needs", "front_door"),
     "distance": ("weight", "scale_km", "remote_points"),
     "wait": ("weight", "short_weeks", "long_weeks", "unknown_points"),
     "freshness": ("weight", "fresh_days"),
@@ -166,6 +167,7 @@ def parse_scoring(data: Any) -> ScoringRules:
         preference_community=_number(preference, "preference", "community"),
         specialist=_number(fit, "fit", "specialist"),
         specialist_max_needs=_integer(fit, "fit", "specialist_max_needs"),
+        front_door=_number(fit, "fit", "front_door"),
         distance_weight=_number(distance, "distance", "weight"),
         distance_scale_km=_number(distance, "distance", "scale_km", positive=True),
         remote_points=_number(distance, "distance", "remote_points"),
