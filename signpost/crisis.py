@@ -16,9 +16,14 @@ class CrisisLine:
     text: str
     href: str
     audience: str = "everyone"
+    max_age: int | None = None  # oldest person the line is for; None: any age
 
     def to_json(self) -> dict[str, str]:
-        return asdict(self)
+        # max_age is for choosing lines, not part of the published shape.
+        return {k: v for k, v in asdict(self).items() if k != "max_age"}
+
+    def fits(self, age_range: tuple[int, int]) -> bool:
+        return self.max_age is None or age_range[0] <= self.max_age
 
 
 CRISIS_LINES: tuple[CrisisLine, ...] = (
@@ -52,5 +57,22 @@ CRISIS_LINES: tuple[CrisisLine, ...] = (
         "Under 19? Call Childline free on 0800 1111.",
         "tel:08001111",
         audience="under-19s",
+        max_age=18,
     ),
 )
+
+
+def lines_for(
+    age_range: tuple[int, int] | None = None, nation: str | None = None
+) -> tuple[CrisisLine, ...]:
+    """Crisis lines for this person: every line that fits their age (or age band), with the
+    young people's lines from seed_data/urgent.yaml. ``nation`` is accepted so nation-specific
+    lines can be chosen here too; with no age, every line."""
+    from signpost.urgency import get_urgency
+
+    del nation  # every line here is UK-wide
+    everyone = (*CRISIS_LINES, *get_urgency().lines)
+    if age_range is None:
+        return everyone
+    return tuple(line for line in everyone if line.fits(age_range))
+

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from signpost.api.views import bp
 from signpost.crisis import CRISIS_LINES
 from signpost.errors import APIError
 from signpost.matcher.results import RankedService
+from signpost.matcher.rules import STATUTORY_SECTORS
 from signpost.nice import NiceOption
 from signpost.search import presenters
 from signpost.search.params import SearchInputError, parse_args
 from signpost.search.service import SearchOutcome, run_search
+from signpost.search.ways_forward import safety_net, urgent_view
 
 
 def _compact(mapping: dict[str, Any]) -> dict[str, Any]:
@@ -22,10 +24,24 @@ def _compact(mapping: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in mapping.items() if value is not None}
 
 
-def match_json(found: SearchOutcome) -> dict[str, Any]:
+def match_json(found: SearchOutcome, settings: dict[str, int]) -> dict[str, Any]:
     outcome = found.outcome
     advice = outcome.advice
     location = found.location
+    age_range = outcome.query.age_range
+    urgent = urgent_view(found.params.need, age_range)
+    net = safety_net(found.params, age_range, not outcome.results)
+    today = outcome.query.today
+    flags = [
+        presenters.freshness_view(
+            r.record.last_verified,
+            today,
+            settings["flag_days"],
+            settings["hide_days"],
+            statutory=r.record.sector in STATUTORY_SECTORS,
+        )
+        for r in outcome.results
+    ]
     guidelines = [
         _compact(
             {
@@ -105,8 +121,11 @@ def match_json(found: SearchOutcome) -> dict[str, Any]:
             if outcome.widened
             else None
         ),
-        "results": [result_json(r) for r in outcome.results],
+        "results": [result_json(r, stale) for r, stale in zip(outcome.results, flags, strict=True)],
         "crisis": [line.to_json() for line in CRISIS_LINES],
+        "urgent": urgent["json"] if urgent else None,
+        "ways_forward": [way.to_json() for way in net["ways_forward"]] or None,
+        "front_doors": [door.to_json() for door in net["front_doors"]] or None,
     }
 
 
@@ -133,7 +152,7 @@ def nice_option_json(o: NiceOption) -> dict[str, Any]:
     )
 
 
-def result_json(ranked: RankedService) -> dict[str, Any]:
+def result_json(ranked: RankedService, freshness: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "service": presenters.service_summary(ranked.record),
         # The one null the contract allows: reached remotely, no distance to give.
@@ -143,6 +162,9 @@ def result_json(ranked: RankedService) -> dict[str, Any]:
     }
     if ranked.nice_option is not None:
         body["nice_status"] = ranked.nice_option.status
+    if freshness is not None and freshness["stale"]:
+        # Stale NHS listings stay in results; this says to check them with a GP.
+        body["details_may_be_out_of_date"] = freshness["text"]
     return body
 
 
@@ -153,4 +175,4 @@ def match() -> ResponseReturnValue:
     except SearchInputError as error:
         first = error.errors[0]
         raise APIError(first.code, first.message, first.field) from error
-    return jsonify(_compact(match_json(found)))
+    return jsonify(_compact(match_json(found, presenters.date_settings(current_app.config))))

@@ -362,6 +362,12 @@ def _match_schemas() -> dict[str, Schema]:
                     "type": ["string", "null"],
                     "description": "The NICE status of the option this service offers, if any.",
                 },
+                "details_may_be_out_of_date": {
+                    "type": "string",
+                    "description": "Present when the listing has not been confirmed for a "
+                    "while. NHS listings are never hidden for this: the text says to check "
+                    "with a GP.",
+                },
             },
         },
         "MatchResponse": {
@@ -398,6 +404,56 @@ def _match_schemas() -> dict[str, Schema]:
                 "crisis": {
                     "type": "array",
                     "description": "Crisis lines to show with the results.",
+                },
+                "urgent": {
+                    "type": "object",
+                    "description": "For a need that can be urgent (self-harm, psychosis, eating "
+                    "problems, perinatal, and needs where thoughts of suicide are common): what "
+                    "to do today, to show before any results. `steps` are GP today, NHS 111 "
+                    "option 2 and 999/A&E; `route` is the statutory NHS service; `lines` are "
+                    "the crisis lines that fit the person's age; `young_people` is given for "
+                    "under-18s.",
+                    "required": ["key", "heading", "intro", "steps", "route", "suicide", "lines"],
+                    "properties": {
+                        "key": TEXT,
+                        "heading": TEXT,
+                        "intro": TEXT,
+                        "steps": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["key", "text"],
+                                "properties": {"key": TEXT, "text": TEXT, "href": TEXT},
+                            },
+                        },
+                        "route": TEXT,
+                        "suicide": TEXT,
+                        "young_people": TEXT,
+                        "lines": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+                "ways_forward": {
+                    "type": "array",
+                    "description": "Only when nothing matched: the same search with one thing "
+                    "relaxed (wider distance, a filter dropped, video and phone included), as "
+                    "`query` parameters to search again with.",
+                    "items": {
+                        "type": "object",
+                        "required": ["code", "text", "query"],
+                        "properties": {"code": TEXT, "text": TEXT, "query": {"type": "object"}},
+                    },
+                },
+                "front_doors": {
+                    "type": "array",
+                    "description": "When nothing matched, or the need is `not-sure`: the ways "
+                    "in that always exist for the person's age (GP; NHS Talking Therapies "
+                    "self-referral for adults in England; CAMHS and the school nurse for young "
+                    "people).",
+                    "items": {
+                        "type": "object",
+                        "required": ["key", "name", "text"],
+                        "properties": {"key": TEXT, "name": TEXT, "text": TEXT, "href": TEXT},
+                    },
                 },
             },
         },

@@ -16,6 +16,7 @@ from signpost.matcher.records import ServiceRecord, Wait
 from signpost.matcher.results import ChoicePanelRow, RankedService
 from signpost.matcher.rules import STATUTORY_SECTORS
 from signpost.nice import Guideline, ModalityUse, get_protocols
+from signpost.search.ways_forward import safety_net, urgent_view
 from signpost.vocab import get_vocabularies
 
 if TYPE_CHECKING:
@@ -304,6 +305,8 @@ def present(
         "widened": outcome.widened,
         "not_nearby": list(outcome.not_nearby),
         "query_pairs": found.params.to_query(),
+        "urgent": urgent_view(found.params.need, outcome.query.age_range),
+        **safety_net(found.params, outcome.query.age_range, not outcome.results),
     }
 
 
