@@ -75,4 +75,3 @@ def lines_for(
     if age_range is None:
         return everyone
     return tuple(line for line in everyone if line.fits(age_range))
-

@@ -194,7 +194,10 @@ def parse_urgency(data: Any, needs: frozenset[str]) -> Urgency:
                 nations=nations,
             )
         )
-    if not any(door.fits((0, 130), None) and door.min_age is None for door in doors):
+    everyone = [
+        d for d in doors if d.min_age is None and d.max_age is None and d.nations == NATIONS
+    ]
+    if not everyone:
         raise UrgencyConfigError("urgent: one front door (the GP) must fit every age")
 
     lines = []

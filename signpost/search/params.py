@@ -208,9 +208,7 @@ def parse_search(
             age = parsed_age
     age_band = _clean(args.get("age_band")).lower() or None
     if age_band is not None and age_band not in AGE_BAND_NAMES:
-        errors.append(
-            FieldError("age_band", "invalid_age_band", "Select under 18 or 18 and over")
-        )
+        errors.append(FieldError("age_band", "invalid_age_band", "Select under 18 or 18 and over"))
         age_band = None
     elif age is not None:
         age_band = None  # an exact age says more than a band

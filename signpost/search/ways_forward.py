@@ -47,7 +47,9 @@ def ways_forward(params: SearchParams) -> tuple[WayForward, ...]:
     wider = _wider(params.radius_km)
     if wider is not None:
         ways.append(
-            WayForward("widen_distance", f"Look up to {wider:g} km away", replace(params, radius_km=wider))
+            WayForward(
+                "widen_distance", f"Look up to {wider:g} km away", replace(params, radius_km=wider)
+            )
         )
     if params.delivery and not set(REMOTE) <= set(params.delivery):
         added = tuple(sorted(set(params.delivery) | set(REMOTE)))
@@ -124,9 +126,7 @@ def urgent_view(need: str, age_range: tuple[int, int]) -> dict[str, object] | No
     return {
         "panel": panel,
         "young": young,
-        "lines": [
-            line for line in lines_for(age_range) if line.href not in ("tel:999", "tel:111")
-        ],
+        "lines": [line for line in lines_for(age_range) if line.href not in ("tel:999", "tel:111")],
         "json": panel.to_json(young=young)
         | {"lines": [line.to_json() for line in lines_for(age_range)]},
     }

@@ -29,8 +29,8 @@ SERVICE_FILTERS = {
     "maximum_age", "day", "start_time", "end_time", "modified_after",
 }  # fmt: skip
 MATCH_PARAMETERS = {
-    "location", "need", "age", "age_band", "severity", "modality", "relational", "delivery", "max_cost",
-    "self_referral", "language", "radius_km", "limit",
+    "location", "need", "age", "age_band", "severity", "modality", "relational", "delivery",
+    "max_cost", "self_referral", "language", "radius_km", "limit",
 }  # fmt: skip
 
 

@@ -186,9 +186,7 @@ def test_not_sure_shows_front_doors_and_ranks_nhs_front_doors_first(client: Flas
 def test_handout_for_an_urgent_need_carries_the_panel(client: FlaskClient) -> None:
     soup = page(client, "/gp?location=LS6+3HN&need=self-harm&age=30")
     ticked = soup.select_one("input[name=service]")["value"]
-    handout = page(
-        client, f"/gp/handout?location=LS6+3HN&need=self-harm&age=30&service={ticked}"
-    )
+    handout = page(client, f"/gp/handout?location=LS6+3HN&need=self-harm&age=30&service={ticked}")
     panel = handout.select_one("section.signpost-urgent--compact")
     assert panel is not None and panel["data-urgent"] == "self-harm"
 

@@ -130,13 +130,9 @@ WIDE = {"radius_km": 100.0}
             False,
             id="stale-excluded",
         ),
-        pytest.param(
-            {"last_verified": None, "sector": "low-cost"}, {}, False, id="never-verified"
-        ),
+        pytest.param({"last_verified": None, "sector": "low-cost"}, {}, False, id="never-verified"),
         # Statutory listings are flagged, never dropped, however old.
-        pytest.param(
-            {"last_verified": TODAY - timedelta(days=366)}, {}, True, id="stale-nhs-kept"
-        ),
+        pytest.param({"last_verified": TODAY - timedelta(days=366)}, {}, True, id="stale-nhs-kept"),
         pytest.param({"last_verified": None}, {}, True, id="never-verified-nhs-kept"),
         pytest.param(
             {"last_verified": TODAY - timedelta(days=100), "sector": "charity"},
