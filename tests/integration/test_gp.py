@@ -253,7 +253,6 @@ BAD_INPUT = [
     (asked(severity="dire"), "severity", "Select how much"),
     (asked(max_cost="lots"), "max_cost", "Enter the most"),
     (asked(age=""), "age", "Enter your age, or say if you are under 18"),
-    (asked(age="", age_band="teen"), "age_band", "Select under 18 or 18 and over"),
     (asked(location="ZZ99 9ZZ"), "location", "is not a valid postcode"),
     (asked(location="L$1 1BA!!"), "location", "is not a valid postcode"),
     (asked(location="BT1 1AA"), "location", "Northern Ireland"),
