@@ -96,8 +96,8 @@ def cost_text(cost_type: str, low: float | None, high: float | None) -> str:
     return "Fees apply"
 
 
-def wait_text(wait: Wait | None, *, dated: bool = False) -> str:
-    """The wait in words. ``dated``: the figures are old, so say so beside the date."""
+def wait_text(wait: Wait | None) -> str:
+    """The wait in words, always with the date of the figures."""
     if wait is None or (wait.assessment_weeks is None and wait.treatment_weeks is None):
         return "Wait not published"
     parts = []
@@ -106,8 +106,7 @@ def wait_text(wait: Wait | None, *, dated: bool = False) -> str:
     if wait.treatment_weeks is not None:
         parts.append(f"about {_weeks(wait.treatment_weeks)} to start therapy")
     text = " and ".join(parts)
-    note = ": this may have changed" if dated else ""
-    return f"{text[0].upper()}{text[1:]} (as of {long_date(wait.as_of)}{note})"
+    return f"{text[0].upper()}{text[1:]} (as of {long_date(wait.as_of)})"
 
 
 def _weeks(n: int) -> str:
@@ -150,12 +149,11 @@ def dated(as_of: date | None, today: date, date_after_days: int) -> bool:
 def capacity_view(
     capacity: str, as_of: date | None, today: date, date_after_days: int = 90
 ) -> tuple[str, bool]:
-    """ "Taking new referrals", with its date when that is old news."""
+    """ "Taking new referrals", with its date beside it when that is old news."""
     text = CAPACITY_NAMES.get(capacity, capacity)
     if not dated(as_of, today, date_after_days):
         return text, False
-    when = f"as of {long_date(as_of)}" if as_of else "date not known"
-    return f"{text} ({when}: this may have changed)", True
+    return f"{text} ({f'as of {long_date(as_of)}' if as_of else 'date not known'})", True
 
 
 def modality_names(slugs: frozenset[str] | list[str]) -> list[str]:
@@ -264,7 +262,7 @@ def result_row(
         ],
         "self_referral": "self-referral" in record.referral_routes,
         "how_to_refer": record.how_to_refer,
-        "wait": wait_text(wait, dated=wait_dated),
+        "wait": wait_text(wait),
         "wait_dated": wait_dated,
         "capacity": record.capacity,
         "capacity_text": capacity_text,
@@ -387,8 +385,7 @@ def present_service(
         "wait": wait_text(
             Wait(overall.assessment_weeks, overall.treatment_weeks, overall.as_of, overall.source)
             if overall
-            else None,
-            dated=overall is not None and dated(overall.as_of, today, date_after_days),
+            else None
         ),
         "modality_waits": per_modality,
         "capacity_text": capacity_view(

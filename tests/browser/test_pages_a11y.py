@@ -42,6 +42,12 @@ PUBLIC_PAGES = [
     ("gp", "/gp", 200),
     ("gp-results", f"/gp?{urlencode(SEARCH)}", 200),
     ("gp-handout", f"/gp/handout?{urlencode(SEARCH)}&service={{service}}", 200),
+    # The urgent panel, the ways forward and the age question.
+    ("search-urgent-young", "/search?location=BN1+1AA&need=psychosis&age=15", 200),
+    ("search-zero-results", "/search?location=LS6+3HN&need=panic&age=15", 200),
+    ("search-not-sure", "/search?location=LS6+3HN&need=not-sure&age_band=18-plus", 200),
+    ("search-age-required", "/search?location=LS6+3HN&need=depression", 400),
+    ("gp-urgent", "/gp?location=LS6+3HN&need=self-harm&age=30", 200),
     ("sign-in", "/sign-in", 200),
     ("privacy", "/privacy", 200),
     ("not-found", "/no-such-page", 404),
