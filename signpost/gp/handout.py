@@ -248,6 +248,10 @@ def build_service(
     contact: Contact,
 ) -> HandoutService:
     """One handout entry from a presented result row (``presenters.result_row``)."""
+    capacity = row["capacity_text"]
+    if row.get("statutory") and row.get("freshness", {}).get("stale"):
+        # A stale NHS route is still handed out, with the same warning as on screen.
+        capacity = f"{capacity}. {row['freshness']['text']}"
     return HandoutService(
         id=row["id"],
         name=row["name"],
@@ -258,7 +262,7 @@ def build_service(
         distance=row["distance"],
         cost=row["cost"],
         wait=row["wait"],
-        capacity=row["capacity_text"],
+        capacity=capacity,
         reasons=why_chosen(row["reasons"]),
         how_to_refer=how_to_refer(routes, contact, row.get("how_to_refer")),
     )

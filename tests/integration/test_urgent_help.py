@@ -94,6 +94,13 @@ def test_stale_listing_flag_reaches_gp_mode_and_the_api(client: FlaskClient) -> 
     assert body["urgent"]["key"] == "psychosis" and "young_people" in body["urgent"]
 
 
+def test_stale_nhs_route_keeps_its_warning_on_the_handout(client: FlaskClient) -> None:
+    eip = _age_stale_eip("Brighton and Hove")
+    handout = page(client, f"/gp/handout?location=BN1+1AA&need=psychosis&age=15&service={eip.id}")
+    entry = handout.select_one(f'[data-service-id="{eip.id}"]').get_text(" ", strip=True)
+    assert STATUTORY_STALE in entry
+
+
 def test_stale_charity_listing_is_hidden(client: FlaskClient) -> None:
     charity = db.session.execute(
         select(Service).join(Organization).where(Organization.sector == "charity").limit(1)
