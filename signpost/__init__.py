@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    _log_limiter_warnings()
 
     auth.init_app(app)
     privacy.init_app(app)
@@ -61,6 +63,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     search_index.init_app(app)
     _register_blueprints(app)
     return app
+
+
+def _log_limiter_warnings() -> None:
+    """Flask-Limiter says "storage unreachable, falling back to memory" on its own logger,
+    which has no handler of its own: send it where the app's log goes."""
+    from flask.logging import default_handler
+
+    logger = logging.getLogger("flask-limiter")
+    if default_handler not in logger.handlers:
+        logger.addHandler(default_handler)
+    logger.setLevel(logging.INFO)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -62,9 +62,16 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or f"sqlite:///{instance / 'signpost.sqlite'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # How long an SQLite write waits for another to finish before giving up.
+        "SQLITE_BUSY_TIMEOUT_MS": int(env.get("SQLITE_BUSY_TIMEOUT_MS", "30000")),
         "POSTCODE_INDEX": env.get("POSTCODE_INDEX") or str(instance / "postcodes.sqlite"),
         "REDIS_URL": env.get("REDIS_URL"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Redis away must not take the site down: count in memory until it is back, and never
+        # let a limiter failure fail the request. Short timeouts so a hung Redis is "away" too.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "RATELIMIT_API": env.get("RATELIMIT_API", "600 per minute"),
         "RATELIMIT_SIGN_IN": env.get("RATELIMIT_SIGN_IN", "10 per minute"),
         "RATELIMIT_SIGN_IN_ACCOUNT": env.get("RATELIMIT_SIGN_IN_ACCOUNT", "10 per 15 minutes"),

@@ -3,38 +3,54 @@
 SQLite is the embedded default, so it must behave like the real thing: foreign keys on,
 WAL so readers do not block the writer, a busy timeout instead of instant "database is
 locked", and SQLAlchemy's recipe for working SAVEPOINTs with the pysqlite driver.
+
+Write transactions start with ``BEGIN IMMEDIATE``: they take SQLite's write lock before
+their first read, so two overlapping saves queue on the busy timeout and both succeed. A
+deferred transaction that read first and then tries to write fails at once (SQLite cannot
+wait there without risking a deadlock), which turned every overlap into an outage page.
+A request is a writer unless its method is safe (GET, HEAD, OPTIONS); work outside a
+request (commands, imports) is a writer too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from signpost.extensions import db
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-def _configure_sqlite(engine: Engine) -> None:
+
+def begin_statement() -> str:
+    """The SQLite BEGIN for a transaction started now: deferred only for safe requests."""
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        return "BEGIN"
+    return "BEGIN IMMEDIATE"
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide where transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin_statement())
 
 
 def init_app(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
+            _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

@@ -22,13 +22,14 @@ The model:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +53,7 @@ from signpost.models import (
 from signpost.models._types import new_id, utcnow
 
 Content = dict[str, Any]
+F = TypeVar("F", bound=Callable[..., Any])
 
 SERVICE_FIELDS: tuple[str, ...] = (
     "name",
@@ -535,12 +537,37 @@ def _mark_verified(service: Service, user: User, today: date) -> None:
     service.last_verified_by_id = user.id
 
 
+def _stale_is_conflict(conflict: Callable[[], ListingError]) -> Callable[[F], F]:
+    """Turn an optimistic-lock failure anywhere in a write into ``conflict``.
+
+    The version columns raise ``StaleDataError`` at whichever flush first writes the stale
+    row (an explicit flush, an autoflush before a query, or the commit), so one guard
+    around the whole write covers every path, and the session is rolled back for reuse.
+    """
+
+    def decorator(write: F) -> F:
+        @functools.wraps(write)
+        def guarded(session: Session, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return write(session, *args, **kwargs)
+            except StaleDataError as error:
+                session.rollback()
+                raise conflict() from error
+
+        return cast(F, guarded)
+
+    return decorator
+
+
+def _moderation_conflict() -> ModerationError:
+    return ModerationError(
+        "Someone changed this request or listing while you were reviewing it. Look at it again."
+    )
+
+
 def _commit_or_conflict(session: Session, *, entity_type: str, entity_id: str) -> None:
     try:
         session.commit()
-    except StaleDataError as error:
-        session.rollback()
-        raise EditConflict() from error
     except IntegrityError:
         session.rollback()
         # Another editor's pending request won the race for the one pending slot.
@@ -549,6 +576,7 @@ def _commit_or_conflict(session: Session, *, entity_type: str, entity_id: str) -
         raise
 
 
+@_stale_is_conflict(EditConflict)
 def save_draft(
     session: Session, user: User, draft: Draft, content: Content, token: str, today: date
 ) -> str:
@@ -608,6 +636,7 @@ def save_draft(
     return outcome
 
 
+@_stale_is_conflict(EditConflict)
 def create_listing(
     session: Session, user: User, organization: Organization, content: Content, today: date
 ) -> tuple[str, str]:
@@ -672,6 +701,7 @@ def _rebase_pending(session: Session, service: Service) -> None:
         pending.base_version = service.version
 
 
+@_stale_is_conflict(EditConflict)
 def set_capacity(session: Session, user: User, service: Service, capacity: str) -> bool:
     """Publish a capacity status at once. False if it was already that."""
     if capacity not in slugs.CAPACITY:
@@ -696,6 +726,7 @@ def set_capacity(session: Session, user: User, service: Service, capacity: str) 
     return True
 
 
+@_stale_is_conflict(EditConflict)
 def confirm_accurate(session: Session, user: User, service: Service, today: date) -> None:
     """Record a "still accurate" click: the listing's details were checked today."""
     before = {
@@ -763,6 +794,7 @@ def submit_new_organization(session: Session, user: User, organization: Organiza
     )
 
 
+@_stale_is_conflict(EditConflict)
 def resubmit_organization(session: Session, user: User, organization: Organization) -> None:
     if organization.moderation != "rejected":
         raise ListingError("This organisation is not waiting to be sent for review again")
@@ -770,6 +802,7 @@ def resubmit_organization(session: Session, user: User, organization: Organizati
     _commit_or_conflict(session, entity_type="organization", entity_id=organization.id)
 
 
+@_stale_is_conflict(EditConflict)
 def save_organization(
     session: Session, user: User, organization: Organization, content: Content, token: str
 ) -> str:
@@ -964,6 +997,7 @@ def _check_reviewable(request: ChangeRequest, moderator: User) -> None:
         )
 
 
+@_stale_is_conflict(_moderation_conflict)
 def approve(session: Session, moderator: User, request: ChangeRequest, today: date) -> None:
     """Publish a change request, with its revision, in one transaction."""
     _check_reviewable(request, moderator)
@@ -1039,15 +1073,10 @@ def approve(session: Session, moderator: User, request: ChangeRequest, today: da
             note=note,
         )
     _decided(request, moderator, "approved", None)
-    try:
-        session.commit()
-    except StaleDataError as error:
-        session.rollback()
-        raise ModerationError(
-            "Someone changed this request or listing while you were reviewing it. Look at it again."
-        ) from error
+    session.commit()
 
 
+@_stale_is_conflict(_moderation_conflict)
 def reject(session: Session, moderator: User, request: ChangeRequest, reason: str) -> None:
     _check_reviewable(request, moderator)
     if not reason.strip():
@@ -1069,13 +1098,7 @@ def reject(session: Session, moderator: User, request: ChangeRequest, reason: st
         note=reason.strip(),
     )
     _decided(request, moderator, "rejected", reason.strip())
-    try:
-        session.commit()
-    except StaleDataError as error:
-        session.rollback()
-        raise ModerationError(
-            "Someone changed this request while you were reviewing it. Look at it again."
-        ) from error
+    session.commit()
 
 
 # -- problem reports ---------------------------------------------------------------------------

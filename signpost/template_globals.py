@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from signpost.crisis import CRISIS_LINES
 from signpost.extensions import db
 
 
+_DEMO_KEY = "signpost.demo_present"
+
+
 def demo_data_present() -> bool:
-    """True when any listing is demo data, so every page says it is a demonstration."""
+    """True when any listing is demo data, so every page says it is a demonstration.
+
+    Error pages never ask the database: they use what the last page that did found.
+    """
     if "demo_present" not in g:
+        last_known = bool(current_app.extensions.get(_DEMO_KEY, False))
+        if g.get("error_page"):
+            return last_known
         from signpost.models import Service
 
         try:
@@ -25,10 +34,10 @@ def demo_data_present() -> bool:
                 db.session.execute(select(Service.id).where(Service.demo).limit(1)).first()
                 is not None
             )
+            current_app.extensions[_DEMO_KEY] = g.demo_present
         except SQLAlchemyError:
-            # The database is away (the 503 page is rendering): err on the side of warning.
             db.session.rollback()
-            g.demo_present = False
+            g.demo_present = last_known
     return bool(g.demo_present)
 
 
@@ -49,10 +58,24 @@ def nav_items() -> list[dict[str, Any]]:
     ]
 
 
+def _user_in_memory() -> Any:
+    """The signed-in user if showing them needs no database read, else None."""
+    user = g.get("_login_user")
+    if user is None or not user.is_authenticated:
+        return None
+    state = inspect(user, raiseerr=False)
+    # After a failed transaction the user's attributes are expired: reading them would
+    # query the database the error page is reporting as away.
+    if state is None or state.unloaded & {"email", "role"}:
+        return None
+    return user
+
+
 def header_account() -> dict[str, Any] | None:
-    if current_user.is_authenticated:
-        items = [{"text": current_user.email, "icon": True}]
-        if current_user.is_moderator:
+    user = _user_in_memory() if g.get("error_page") else current_user
+    if user is not None and user.is_authenticated:
+        items = [{"text": user.email, "icon": True}]
+        if user.is_moderator:
             items.append({"text": "Moderation", "href": url_for("admin.queue")})
         items.append({"text": "Your listings", "href": url_for("provider.dashboard")})
         # Signing out is a POST with the CSRF token (a link could be followed by anyone's
