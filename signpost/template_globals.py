@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from signpost.crisis import CRISIS_LINES
 from signpost.extensions import db
 
-
 _DEMO_KEY = "signpost.demo_present"
 
 
