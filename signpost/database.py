@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from signpost.extensions import db
 
@@ -49,7 +50,21 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(begin_statement())
 
 
+def _release_session(_error: BaseException | None) -> None:
+    """End the request's session even when its connection died under it.
+
+    Flask-SQLAlchemy's own teardown rolls back the open transaction; on a connection the
+    server has ended, that rollback raises after the response was made and turns it into
+    a bare 500. Runs first (teardowns run in reverse order of registration).
+    """
+    try:
+        db.session.close()
+    except SQLAlchemyError:
+        db.session().invalidate()  # scoped_session does not proxy invalidate()
+
+
 def init_app(app: Flask) -> None:
+    app.teardown_appcontext(_release_session)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":

@@ -108,11 +108,12 @@ def _unavailable(code: str, message: str) -> Response | tuple[str, int]:
 
 
 def _rollback_quietly() -> None:
-    # Drop broken connections so the next request reconnects: recovery without restart.
+    # A rollback on a connection the server has closed fails too: then drop the session's
+    # connections unused, and the pool opens fresh ones once the database is back.
     try:
         db.session.rollback()
     except SQLAlchemyError:
-        current_app.logger.warning("rollback failed after a database error")
+        db.session().invalidate()  # scoped_session does not proxy invalidate()
 
 
 def _bind_urls_to_public_host() -> None:
@@ -155,7 +156,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     def database_unavailable(error: Exception) -> Response | tuple[str, int]:
         _rollback_quietly()
-        app.logger.error("database unavailable: %s", type(error).__name__)
+        # The driver's first line says why ("connection refused", "database is locked");
+        # the rest, and SQLAlchemy's own text, can carry the statement's parameters.
+        cause = getattr(error, "orig", None) or error
+        reason = (str(cause).splitlines() or [""])[0][:200]
+        app.logger.error("database unavailable: %s: %s", type(cause).__name__, reason)
         return _unavailable("database_unavailable", HTTP_CODES[503][1])
 
     @app.errorhandler(IndexUnavailableError)

@@ -60,14 +60,13 @@ def nav_items() -> list[dict[str, Any]]:
 def _user_in_memory() -> Any:
     """The signed-in user if showing them needs no database read, else None."""
     user = g.get("_login_user")
-    if user is None or not user.is_authenticated:
+    state = inspect(user, raiseerr=False) if user is not None else None
+    # After a failed transaction the user's attributes are expired: reading any of them
+    # (even ``is_authenticated``, which reads ``active``) would query the database the
+    # error page is reporting as away. No mapped state: the anonymous user.
+    if state is None or state.unloaded & {"email", "role", "active"}:
         return None
-    state = inspect(user, raiseerr=False)
-    # After a failed transaction the user's attributes are expired: reading them would
-    # query the database the error page is reporting as away.
-    if state is None or state.unloaded & {"email", "role"}:
-        return None
-    return user
+    return user if user.is_authenticated else None
 
 
 def header_account() -> dict[str, Any] | None:
