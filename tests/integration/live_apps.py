@@ -58,16 +58,14 @@ def own_app(tmp_path: Path, postcode_index: str, **config: Any) -> Iterator[Flas
         url = f"{base}{sep}options=-csearch_path%3D{schema}&application_name={name}"
     else:
         url = f"sqlite:///{tmp_path / f'own-{uuid.uuid4().hex[:8]}.sqlite'}"
+    # As in production, the server bounds how many requests work at once: on PostgreSQL
+    # plenty, so races really overlap in the database; on SQLite, whose one writer makes
+    # the rest wait, as many as two gunicorn workers with two threads each.
+    pool = {"pool_size": 20, "max_overflow": 20} if base else {"pool_size": 4, "max_overflow": 0}
     settings: dict[str, Any] = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
-        # Enough connections that simultaneous requests queue on the database, not the pool.
-        "SQLALCHEMY_ENGINE_OPTIONS": {
-            "pool_pre_ping": True,
-            "pool_size": 20,
-            "max_overflow": 20,
-            "pool_timeout": 120,
-        },
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_timeout": 300, **pool},
         "POSTCODE_INDEX": postcode_index,
         "RATELIMIT_API": "100000 per minute",
         "APPLICATION_NAME": name,

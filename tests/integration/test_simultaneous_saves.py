@@ -57,10 +57,10 @@ def _listings(app: Flask, moderations: list[str], per_org: int) -> list[tuple[st
     return made
 
 
-def _prepared_save(
-    app: Flask, service_id: str, user_id: int, password_hash: str, name: str
-) -> tuple[FlaskClient, str, dict[str, object]]:
-    """A signed-in client that has opened the edit form, and what it will post."""
+def _opened_form(
+    app: Flask, service_id: str, user_id: int, password_hash: str
+) -> tuple[str, str, dict[str, object]]:
+    """Open the edit form once: (session cookie, URL, the form as posted unchanged)."""
     client = signed_in_client(app, user_id, password_hash)
     url = f"/provider/services/{service_id}/edit"
     page = client.get(url)
@@ -69,9 +69,18 @@ def _prepared_save(
     with app.app_context():
         service = db.session.get(Service, service_id)
         assert service is not None
-        data = service_form_data(service, name=name, version=version)
+        data = service_form_data(service, version=version)
         db.session.remove()
-    return client, url, {**data, "csrf_token": token}
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value, url, {**data, "csrf_token": token}
+
+
+def _tab(app: Flask, cookie: str) -> FlaskClient:
+    """Another browser tab of the same signed-in session (the form was opened in each)."""
+    client = app.test_client()
+    client.set_cookie("session", cookie)
+    return client
 
 
 def _post(client: FlaskClient, url: str, data: dict[str, object]):
@@ -88,10 +97,10 @@ def test_simultaneous_saves_to_different_listings_all_succeed(racing_app: Flask)
     half = ORGANISATIONS // 2
     listings = _listings(racing_app, ["approved"] * half + ["pending"] * half, SAVES // 20)
     assert len(listings) == SAVES
-    prepared = [
-        _prepared_save(racing_app, sid, uid, pw, f"Saved at once {n}")
-        for n, (sid, uid, pw) in enumerate(listings)
-    ]
+    prepared = []
+    for n, (sid, uid, pw) in enumerate(listings):
+        cookie, url, form = _opened_form(racing_app, sid, uid, pw)
+        prepared.append((_tab(racing_app, cookie), url, {**form, "name": f"Saved at once {n}"}))
     with racing_app.app_context():
         revisions_before = db.session.scalar(select(func.count()).select_from(Revision))
         db.session.remove()
@@ -122,8 +131,9 @@ def test_simultaneous_saves_to_one_listing_give_one_winner_and_409s(
     racing_app: Flask, moderation: str
 ) -> None:
     [(service_id, user_id, password_hash)] = _listings(racing_app, [moderation], 1)
+    cookie, url, form = _opened_form(racing_app, service_id, user_id, password_hash)
     prepared = [
-        _prepared_save(racing_app, service_id, user_id, password_hash, f"Editor {n} was here")
+        (_tab(racing_app, cookie), url, {**form, "name": f"Editor {n} was here"})
         for n in range(SAVES)
     ]
 
