@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable
 
 from flask import Flask, Response, abort, g, request
+from sqlalchemy import inspect
 from werkzeug.datastructures import MultiDict
 
 from signpost.errors import APIError, wants_json
@@ -56,9 +57,12 @@ def refuse_nul_characters() -> None:
 
 
 def _signed_in() -> bool:
-    # Only what Flask-Login already loaded for this request: no database query here.
+    # Only what Flask-Login already loaded for this request: no database query here. The
+    # loader gives a User row only to someone signed in (the anonymous user is not mapped),
+    # and its attributes are not read: after a failed transaction they are expired, and
+    # reading one would query the database that just failed.
     user = g.get("_login_user")
-    return bool(user is not None and user.is_authenticated)
+    return user is not None and inspect(user, raiseerr=False) is not None
 
 
 def init_app(app: Flask) -> None:

@@ -106,15 +106,15 @@ def terminate_backends(app: Flask) -> int:
     return int(killed)
 
 
-def signed_in_client(app: Flask, user_id: int, password_hash: str) -> FlaskClient:
-    from signpost.accounts.tokens import password_fingerprint
+def signed_in_client(app: Flask, user_id: int, stamp: str) -> FlaskClient:
+    """A client signed in as the user whose :func:`signpost.auth.session_stamp` is given."""
     from signpost.auth import SESSION_STAMP
 
     client = app.test_client()
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
-        session[SESSION_STAMP] = password_fingerprint(password_hash)
+        session[SESSION_STAMP] = stamp
     return client
 
 

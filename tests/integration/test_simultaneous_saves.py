@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
+from signpost.auth import session_stamp
 from signpost.extensions import db
 from signpost.models import ChangeRequest, Revision, Service
 from tests.integration.live_apps import all_at_once, form_fields, own_app, signed_in_client
@@ -51,17 +52,17 @@ def _listings(app: Flask, moderations: list[str], per_org: int) -> list[tuple[st
             )
             for i in range(per_org):
                 service = make_service(session, org, f"Listing {tag}-{i}")
-                made.append((service.id, owner.id, owner.password_hash))
+                made.append((service.id, owner.id, session_stamp(owner)))
         session.commit()
         session.remove()
     return made
 
 
 def _opened_form(
-    app: Flask, service_id: str, user_id: int, password_hash: str
+    app: Flask, service_id: str, user_id: int, stamp: str
 ) -> tuple[str, str, dict[str, object]]:
     """Open the edit form once: (session cookie, URL, the form as posted unchanged)."""
-    client = signed_in_client(app, user_id, password_hash)
+    client = signed_in_client(app, user_id, stamp)
     url = f"/provider/services/{service_id}/edit"
     page = client.get(url)
     assert page.status_code == 200
@@ -130,8 +131,8 @@ def test_simultaneous_saves_to_different_listings_all_succeed(racing_app: Flask)
 def test_simultaneous_saves_to_one_listing_give_one_winner_and_409s(
     racing_app: Flask, moderation: str
 ) -> None:
-    [(service_id, user_id, password_hash)] = _listings(racing_app, [moderation], 1)
-    cookie, url, form = _opened_form(racing_app, service_id, user_id, password_hash)
+    [(service_id, user_id, stamp)] = _listings(racing_app, [moderation], 1)
+    cookie, url, form = _opened_form(racing_app, service_id, user_id, stamp)
     prepared = [
         (_tab(racing_app, cookie), url, {**form, "name": f"Editor {n} was here"})
         for n in range(SAVES)
