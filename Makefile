@@ -42,6 +42,7 @@ postcodes: $(VENV)/.installed ## Build the offline postcode index (once)
 db: install postcodes ## Migrate the database and load vocabularies, NICE data and demo data
 	$(FLASK) db upgrade
 	$(FLASK) seed
+	$(FLASK) compute-insights
 
 run: db ## Install everything and serve the demo on http://127.0.0.1:5000
 	$(FLASK) run --no-debugger --host $(HOST) --port $(PORT)

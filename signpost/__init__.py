@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from signpost.admin.views import bp as admin_bp
     from signpost.api.views import bp as api_bp
     from signpost.gp.views import bp as gp_bp
+    from signpost.insights.views import bp as insights_bp
     from signpost.patient.views import bp as patient_bp
     from signpost.provider.views import bp as provider_bp
 
@@ -88,3 +89,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(provider_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(insights_bp)

@@ -27,6 +27,9 @@ def init_app(app: Flask) -> None:
     from signpost.nice_check import nice_check_command
 
     app.cli.add_command(nice_check_command)
+    from signpost.insights.cli import compute_insights
+
+    app.cli.add_command(compute_insights)
 
 
 @click.command("build-postcodes")

@@ -96,6 +96,14 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),
         # "index" (default) or "naive": the baseline kept only for `make bench` comparisons.
         "MATCHER": env.get("SIGNPOST_MATCHER", "index"),
+        # Anonymous demand counters (district, need, age band, ISO week): "0" turns them off.
+        "INSIGHTS_DEMAND_COUNTERS": _bool(env.get("INSIGHTS_DEMAND_COUNTERS"), True),
+        # Bring the insights up to date in a background thread (tests do it in line).
+        "INSIGHTS_BACKGROUND": not testing,
+        # Limit the insights to these postcode areas (tests); empty: the whole country.
+        "INSIGHTS_AREAS": tuple(
+            a.strip().upper() for a in env.get("INSIGHTS_AREAS", "").split(",") if a.strip()
+        ),
     }
     config.update(overrides)
 

@@ -68,3 +68,7 @@ from signpost.api import openapi, oruk_views  # noqa: E402, F401
 # isort: split
 # The match API (signpost/api/match.py, PRODUCT §6) registers here:
 from signpost.api import match  # noqa: E402, F401
+
+# isort: split
+# Choice-gap insights as open data (signpost/insights/api.py) register here:
+from signpost.insights import api as insights_api  # noqa: E402, F401

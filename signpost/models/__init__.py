@@ -11,11 +11,14 @@ from signpost.models.directory import (
     Wait,
 )
 from signpost.models.history import ChangeRequest, DirectoryVersion, ProblemReport, Revision
+from signpost.models.insights import DemandCounter, InsightSnapshot
 from signpost.models.vocabulary import Modality, Need
 
 __all__ = [
     "ChangeRequest",
+    "DemandCounter",
     "DirectoryVersion",
+    "InsightSnapshot",
     "Location",
     "Membership",
     "Modality",

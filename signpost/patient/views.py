@@ -117,4 +117,6 @@ def therapy(slug: str) -> str:
 
 @bp.get("/privacy")
 def privacy() -> str:
-    return render_template("patient/privacy.html")
+    from signpost.insights.method import load_method
+
+    return render_template("patient/privacy.html", insights_method=load_method())

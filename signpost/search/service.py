@@ -13,6 +13,7 @@ from flask import current_app
 
 from signpost.extensions import db
 from signpost.geo.geocoder import Geocoder, LocationError, ResolvedLocation
+from signpost.insights import demand
 from signpost.matcher.engine import match
 from signpost.matcher.query import MatchQuery
 from signpost.matcher.results import MatchOutcome
@@ -79,4 +80,13 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
         outcome = naive_match(query, load_records_orm(db.session), advice)
     else:
         outcome = match(query, get_index(db.session), advice)
+    # The one place a search writes anything: an anonymous counter, only when a gap was found.
+    demand.record_search(
+        db.session,
+        district=location.outcode,
+        need=params.need,
+        age_band=advice.age_band,
+        gaps=bool(outcome.not_nearby),
+        today=query.today,
+    )
     return SearchOutcome(params=params, location=location, outcome=outcome)
