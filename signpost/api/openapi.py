@@ -270,6 +270,61 @@ def _schemas() -> dict[str, Schema]:
             }
         ),
         **_match_schemas(),
+        **_insights_schemas(),
+    }
+
+
+def _insights_schemas() -> dict[str, Schema]:
+    """The choice-gap figures (signpost/insights/api.py)."""
+    share = {"type": "number", "minimum": 0, "maximum": 1}
+    nullable_number = {"type": ["number", "null"], "minimum": 0}
+    option = obj(
+        {
+            "label": TEXT,
+            "counted": BOOL,
+            "free_in_person": share,
+            "in_person_paid_only": share,
+            "remote_only": share,
+            "not_available": share,
+        }
+    )
+    option["description"] = "Share of postcodes where the option is best had each way."
+    row = obj(
+        {
+            "code": TEXT,
+            "level": {"type": "string", "enum": ["district", "area", "nation"]},
+            "area": TEXT,
+            "postcodes": COUNT,
+            "districts": COUNT,
+            "choice_score": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+            "rank": {"type": ["integer", "null"], "minimum": 1},
+            "median_wait_weeks": nullable_number,
+            "options": {"type": "array", "items": option},
+        },
+        {"reach_km": {"type": "number", "exclusiveMinimum": 0}, "urban": BOOL},
+    )
+    page = _page("InsightsRow")
+    page["required"] += ["methodology_version", "data_date", "computed_at", "demo"]
+    page["required"] += ["need", "age_band"]
+    page["properties"].update(
+        {
+            "methodology_version": TEXT,
+            "data_date": DATE,
+            "computed_at": DATETIME,
+            "demo": BOOL,
+            "need": TEXT,
+            "age_band": TEXT,
+        }
+    )
+    counter = obj({"district": TEXT, "need": TEXT, "age_band": TEXT, "week": TEXT, "count": COUNT})
+    demand = _page("DemandCounter")
+    demand["required"] += ["publish_minimum", "retention_weeks"]
+    demand["properties"].update({"publish_minimum": COUNT, "retention_weeks": COUNT})
+    return {
+        "InsightsRow": row,
+        "InsightsPage": page,
+        "DemandCounter": counter,
+        "DemandPage": demand,
     }
 
 
@@ -560,6 +615,21 @@ def _parameters(max_per_page: int) -> dict[str, Schema]:
             required=True,
             example="depression",
         ),
+        "insights_need": query(
+            "need",
+            {"type": "string", "enum": [n for n in vocab.needs if n != "not-sure"]},
+            "What people want help with (default depression).",
+        ),
+        "insights_age_band": query(
+            "age_band",
+            {"type": "string", "enum": list(vocab.band_slugs)},
+            "Age band (default 18+).",
+        ),
+        "level": query(
+            "level",
+            {"type": "string", "enum": ["area", "district", "nation"]},
+            "Postcode areas (default), postcode districts or the whole of Great Britain.",
+        ),
         "age": query(
             "age",
             {"type": "integer", "minimum": 0, "maximum": 130},
@@ -731,6 +801,26 @@ MATCH_PARAMETERS = [
 ]
 
 
+INSIGHTS_PARAMETERS = ["insights_need", "insights_age_band", "level", "page", "per_page"]
+
+
+def _csv_operation() -> Schema:
+    op = _operation(
+        "getInsightsCsv",
+        "Choice of NICE therapies by area, as CSV",
+        {"type": "string"},
+        "The same figures as /insights, every row, one column per option and category.",
+        ["insights_need", "insights_age_band", "level"],
+        tags=["Signpost"],
+    )
+    op["get"]["responses"]["200"] = {
+        "description": "CSV with a header row; every row has the data date and method version.",
+        "headers": CORS_HEADER,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+    return op
+
+
 @functools.lru_cache(maxsize=8)
 def build_spec(server_url: str, max_per_page: int) -> dict[str, Any]:
     """The whole description; ``server_url`` is the absolute base, e.g. …/api/v1."""
@@ -804,6 +894,26 @@ def build_spec(server_url: str, max_per_page: int) -> dict[str, Any]:
             ref("MatchResponse"),
             "Ranked results with reasons, the NICE options and what is available in reach.",
             MATCH_PARAMETERS,
+            tags=["Signpost"],
+        ),
+        "/insights": _operation(
+            "getInsights",
+            "Choice of NICE therapies by area",
+            ref("InsightsPage"),
+            "Each area's (or district's) choice score, rank, median dated wait and, per NICE "
+            "option, the share of postcodes where it is free in person, paid only, remote only "
+            "or not available; with the data date and methodology version.",
+            INSIGHTS_PARAMETERS,
+            tags=["Signpost"],
+        ),
+        "/insights.csv": _csv_operation(),
+        "/insights/demand": _operation(
+            "getInsightsDemand",
+            "Anonymous demand: searches that found a gap",
+            ref("DemandPage"),
+            "Counts per postcode district, need, age band and ISO week; only counts at or "
+            "above `publish_minimum` are published.",
+            ["insights_need", "page", "per_page"],
             tags=["Signpost"],
         ),
         "/openapi.json": _operation(

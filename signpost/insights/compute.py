@@ -378,10 +378,11 @@ def compute_all(
     now: datetime,
     directory_version: int | None = None,
     progress: Progress | None = None,
+    only: Sequence[Segment] | None = None,
 ) -> Snapshot:
-    """Every district for every segment: the full national recompute."""
+    """Every district for every segment (or ``only`` these): the full national recompute."""
     started = time.perf_counter()
-    segs = segments(nice, method)
+    segs = list(only) if only is not None else segments(nice, method)
     calc = Calculator(index, method, today, stale_after_days)
     cells: dict[str, dict[str, Cell]] = {}
     _fill(calc, segs, places, cells, progress)

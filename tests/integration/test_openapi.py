@@ -80,7 +80,8 @@ def test_the_description_is_valid_openapi(spec: dict[str, Any]) -> None:
 
 
 def test_every_endpoint_is_described(spec: dict[str, Any]) -> None:
-    assert ORUK_PATHS | {"/match", "/openapi.json"} == set(spec["paths"])
+    insights = {"/insights", "/insights.csv", "/insights/demand"}
+    assert ORUK_PATHS | {"/match", "/openapi.json"} | insights == set(spec["paths"])
     assert _parameters(spec, "/services") == SERVICE_FILTERS
     assert _parameters(spec, "/service_at_locations") == SERVICE_FILTERS | {"postcode", "proximity"}
     assert _parameters(spec, "/match") == MATCH_PARAMETERS
