@@ -30,6 +30,7 @@ from signpost.provider.forms import (
     VersionedActionForm,
     WaitForm,
 )
+from signpost.vocab import get_vocabularies
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +116,14 @@ def dashboard() -> ResponseReturnValue:
                 "details_pending": pending_by_entity.get(organization.id),
             }
         )
+    from signpost.insights.provider import for_services
+
+    listed = [row["service"].id for entry in organizations for row in entry["services"]]
     return render_page(
         "provider/dashboard.html",
         organizations=organizations,
+        insights=for_services(db.session, listed),
+        vocab=get_vocabularies(),
         reports=listings.open_reports(db.session, ids),
         decisions=listings.recent_decisions(db.session, ids),
         report_kinds=listings.REPORT_KINDS,

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 from flask import Flask
@@ -36,7 +37,7 @@ def iclient(insights_app: Flask, db_session: object) -> FlaskClient:
 
 
 def _text(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 def test_national_view_has_map_key_table_and_demo_flag(iclient: FlaskClient) -> None:
@@ -149,7 +150,7 @@ SEARCH = "/search?location=LS1+1BA&need=personality&age=30&severity=unsure"
 def _writes(app: Flask) -> tuple[list[str], object]:
     seen: list[str] = []
 
-    def listen(_conn, _cursor, statement, _params, _context, _many) -> None:  # noqa: ANN001
+    def listen(_conn, _cursor, statement, _params, _context, _many) -> None:
         if re.match(r"\s*(INSERT|UPDATE|DELETE)", statement, re.IGNORECASE):
             seen.append(statement)
 
@@ -205,3 +206,47 @@ def test_only_counts_of_ten_or_more_are_published(iclient: FlaskClient, db_sessi
 def test_privacy_page_states_the_rule_and_retention(iclient: FlaskClient) -> None:
     page = _text(iclient.get("/privacy").get_data(as_text=True))
     assert "only when it reaches 10 or more" in page and "after 52 weeks" in page
+
+
+# -- provider dashboard ---------------------------------------------------------------------
+
+
+def test_provider_dashboard_shows_gaps_filled_and_published_demand_only(
+    iclient: FlaskClient, db_session
+) -> None:
+    from datetime import date
+
+    from signpost.directory.search_index import get_index
+    from signpost.insights.compute import Calculator
+    from signpost.insights.detail import gaps_filled
+    from signpost.models import Membership, Organization
+    from tests.integration.test_provider_fixtures import make_user, sign_in_as
+
+    st = store.state()
+    calc = Calculator(get_index(db_session), st.method, date.today(), 365)
+    segments = list(st.segments.values())
+    expected = []
+    for org in db_session.execute(select(Organization).order_by(Organization.name)).scalars():
+        expected = gaps_filled(calc, st.places, segments, [s.id for s in org.services])
+        if expected:
+            break
+    assert expected, "some demo organisation should be the only free provider of something"
+    owner = make_user(db_session, "gap-owner@example.org")
+    db_session.add(Membership(user_id=owner.id, organization_id=org.id, role="owner"))
+    here = next(p for p in st.places if p.code == expected[0].district)
+    db_session.add_all(
+        [
+            DemandCounter(
+                district=here.code, need="ocd", age_band="18+", week="2099-W02", count=12
+            ),
+            DemandCounter(district=here.code, need="ocd", age_band="0-5", week="2099-W02", count=9),
+        ]
+    )
+    db_session.flush()
+    sign_in_as(iclient, owner)
+    page = _text(iclient.get("/provider").get_data(as_text=True))
+    assert "Where your listings fill a gap" in page
+    first = expected[0]
+    assert f"{first.service_name} is the only free, in-person {first.option}" in page
+    assert f"{here.code}, " in page
+    assert "12 searches" in page and "9 searches" not in page
