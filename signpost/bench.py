@@ -265,6 +265,18 @@ def start_time(database_url: str) -> float:
     return statistics.median(runs)
 
 
+def insights_time(database_url: str) -> tuple[float, float]:
+    """`flask compute-insights --full` (every district, every need and age band), then again
+    with nothing changed (the incremental path): wall seconds for each."""
+    env = env_for(database_url)
+    first = time.perf_counter()
+    flask(env, "compute-insights", "--full")
+    full = time.perf_counter() - first
+    second = time.perf_counter()
+    flask(env, "compute-insights")
+    return full, time.perf_counter() - second
+
+
 def row(
     name: str, target: str, fast: float, naive: float | None, unit: str, lower_better: bool = True
 ) -> str:
@@ -299,6 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("HTTP, straightforward matcher …")
     naive_http = http_load(database_url, "naive", 1.0, 2, 1)
     started = start_time(database_url)
+    print("compute-insights …")
+    insights_full, insights_again = insights_time(database_url)
 
     mf, nf = percentiles(figures["match_fast"]), percentiles(figures["match_naive"])  # type: ignore[arg-type]
     pf, npf = percentiles(figures["page_fast"]), percentiles(figures["page_naive"])  # type: ignore[arg-type]
@@ -339,6 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "MB",
         ),  # type: ignore[arg-type]
         row("Index build per worker", "", figures["index_build_s"], None, "s"),  # type: ignore[arg-type]
+        row("compute-insights --full (every district)", "minutes", insights_full, None, "s"),
+        row("compute-insights, nothing changed", "", insights_again, None, "s"),
     ]
     if generated is not None:
         lines.append(

@@ -74,6 +74,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             # own traffic. Rate-limit tests set their own limits.
             "RATELIMIT_API": "100000 per minute",
             "RATELIMIT_PAGES": "100000 per minute",
+            # Choice-gap figures for two postcode areas: the whole country is for `make bench`.
+            "INSIGHTS_AREAS": ("LS", "NR"),
         }
     )
     with app.app_context():

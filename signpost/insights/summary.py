@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from signpost.insights.compute import CATEGORIES, FREE_IN_PERSON, Cell, Snapshot, score
+from signpost.insights.compute import (
+    CATEGORIES,
+    FREE_IN_PERSON,
+    Cell,
+    OptionInfo,
+    Snapshot,
+    score,
+)
 from signpost.insights.places import Place
 
 NATION = "GB"
@@ -46,12 +53,11 @@ def _roll(
     kind: str,
     area: str,
     members: Sequence[tuple[Place, Cell]],
-    info_len: int,
-    segment_info: Sequence,
+    segment_info: Sequence[OptionInfo],
 ) -> Row:
     weight = sum(p.postcodes for p, _ in members) or 1
     shares = []
-    for i in range(info_len):
+    for i in range(len(segment_info)):
         share = dict.fromkeys(CATEGORIES, 0.0)
         for place, cell in members:
             share[cell.cats[i]] += place.postcodes / weight
@@ -84,14 +90,8 @@ def rank(rows: Iterable[Row]) -> list[Row]:
             continue
         if row.score != previous:
             position, previous = i, row.score
-        ranked.append(_with_rank(row, position))
+        ranked.append(replace(row, rank=position))
     return ranked
-
-
-def _with_rank(row: Row, position: int) -> Row:
-    from dataclasses import replace
-
-    return replace(row, rank=position)
 
 
 def district_rows(snapshot: Snapshot, key: str, method_reach: dict[bool, float]) -> list[Row]:
@@ -100,16 +100,8 @@ def district_rows(snapshot: Snapshot, key: str, method_reach: dict[bool, float])
     rows = []
     for code, cell in cells.items():
         place = snapshot.places[code]
-        row = _roll(code, "district", place.area, [(place, cell)], len(segment.info), segment.info)
-        rows.append(
-            Row(
-                **{
-                    **row.__dict__,
-                    "urban": place.urban,
-                    "reach_km": method_reach[place.urban],
-                }
-            )
-        )
+        row = _roll(code, "district", place.area, [(place, cell)], segment.info)
+        rows.append(replace(row, urban=place.urban, reach_km=method_reach[place.urban]))
     return rank(rows)
 
 
@@ -121,8 +113,7 @@ def area_rows(snapshot: Snapshot, key: str) -> list[Row]:
         place = snapshot.places[code]
         grouped.setdefault(place.area, []).append((place, cell))
     return rank(
-        _roll(area, "area", area, members, len(segment.info), segment.info)
-        for area, members in grouped.items()
+        _roll(area, "area", area, members, segment.info) for area, members in grouped.items()
     )
 
 
@@ -130,7 +121,7 @@ def nation_row(snapshot: Snapshot, key: str) -> Row:
     segment = snapshot.segments[key]
     cells = snapshot.cells.get(key, {})
     members = [(snapshot.places[code], cell) for code, cell in cells.items()]
-    return _roll(NATION, "nation", NATION, members, len(segment.info), segment.info)
+    return _roll(NATION, "nation", NATION, members, segment.info)
 
 
 def area_row(snapshot: Snapshot, key: str, area: str) -> Row | None:

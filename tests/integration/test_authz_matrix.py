@@ -167,6 +167,8 @@ def _url_values(app: Flask, db_session: Session, world: World) -> dict[str, obje
         "org_id": world.org.id,
         "location_id": service.locations[0].id,
         "wait_key": "overall",
+        "area": "LS",
+        "need": "depression",
         "user_id": world.editor.id,
         "invitation_id": invitation.id,
         "report_id": report.id,

@@ -42,6 +42,8 @@ STRING_VARIABLES = {
     "slug": "a modality slug from the closed vocabulary",
     "wait_key": "'overall' or a modality slug",
     "token": "a signed, time-limited token",
+    "area": "a postcode area's letters, checked against the postcode index",
+    "need": "a need slug from the closed vocabulary",
 }
 _VARIABLE = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
