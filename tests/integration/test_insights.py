@@ -44,7 +44,7 @@ def test_national_view_has_map_key_table_and_demo_flag(iclient: FlaskClient) -> 
     response = iclient.get("/insights?need=depression&band=18%2B")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert '<svg role="img" aria-labelledby="map-title map-desc"' in html
+    assert '<svg role="img" aria-label="Dot map of postcode district centres' in html
     dots = re.findall(r"<circle cx=", html)
     districts = len(store.state().places)
     assert len(dots) >= districts  # one per district, plus the key's swatches
