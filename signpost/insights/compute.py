@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from signpost.insights.method import Method
 from signpost.insights.places import Place, distances_km
@@ -143,6 +144,7 @@ class Calculator:
         self.today = today
         self.stale_after_days = stale_after_days
         self._offers: dict[tuple[NiceOption, int], BoolArray] = {}
+        self._matrices: dict[str, npt.NDArray[np.bool_]] = {}
         self.waits: FloatArray = np.fromiter(
             (math.nan if (w := dated_treatment_weeks(rec)) is None else w for rec in index.records),
             np.float64,
@@ -176,6 +178,14 @@ class Calculator:
             stale_after_days=self.stale_after_days,
         )
 
+    def matrix(self, segment: Segment) -> npt.NDArray[np.bool_]:
+        """Options x index rows: who delivers each of the segment's options (cached)."""
+        found = self._matrices.get(segment.key)
+        if found is None:
+            found = np.vstack([self.offers(o, segment.age) for o in segment.options])
+            self._matrices[segment.key] = found
+        return found
+
     def cell(self, place: Place, segment: Segment) -> Cell:
         index = self.index
         pool = index.pool(self.query(place, segment))
@@ -183,25 +193,21 @@ class Calculator:
         open_ = ~index.closed[rows]
         in_person = open_ & pool.in_reach & pool.in_person
         remote = open_ & pool.remote_credit
-        free = index.free[rows]
-        cats = []
-        any_counted = np.zeros(len(rows), dtype=bool)
-        for option, info in zip(segment.options, segment.info, strict=True):
-            offered = self.offers(option, segment.age)[rows]
-            if info.counted:
-                any_counted |= offered
-            if (offered & in_person & free).any():
-                cats.append(FREE_IN_PERSON)
-            elif (offered & in_person).any():
-                cats.append(PAID_IN_PERSON)
-            elif (offered & remote).any():
-                cats.append(REMOTE_ONLY)
-            else:
-                cats.append(NONE)
+        offered = self.matrix(segment)[:, rows]  # one gather for every option
+        free_here = (offered & (in_person & index.free[rows])).any(axis=1)
+        paid_here = (offered & in_person).any(axis=1)
+        remote_here = (offered & remote).any(axis=1)
+        cats = np.where(
+            free_here,
+            FREE_IN_PERSON,
+            np.where(paid_here, PAID_IN_PERSON, np.where(remote_here, REMOTE_ONLY, NONE)),
+        )
+        counted = np.array([info.counted for info in segment.info], dtype=bool)
+        any_counted = offered[counted].any(axis=0) if counted.any() else np.zeros(len(rows), bool)
         weeks = self.waits[rows[any_counted & (in_person | remote)]]
         weeks = weeks[~np.isnan(weeks)]
         median = float(np.median(weeks)) if len(weeks) else None
-        return Cell("".join(cats), median, len(weeks))
+        return Cell("".join(cats.tolist()), median, len(weeks))
 
 
 # -- change detection ---------------------------------------------------------------------
@@ -219,10 +225,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _canonical(value: Any) -> Any:
+    """Nested tuples in a fixed order (sets sorted: their iteration order changes from one
+    process to the next), so ``repr`` is the same everywhere. Hot: 100,000 calls a refresh."""
+    kind = type(value)
+    if kind is frozenset or kind is set:
+        try:
+            return tuple(sorted(value))
+        except TypeError:
+            return tuple(sorted((_canonical(v) for v in value), key=repr))
+    if kind is tuple or kind is list:
+        return tuple(_canonical(v) for v in value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not (dataclasses.is_dataclass(value) and not isinstance(value, type)):
+            return value
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    return (kind.__name__, *(_canonical(getattr(value, name)) for name in names))
+
+
 def fingerprint(record: ServiceRecord) -> str:
     """A stable digest of everything the matcher knows about a service."""
-    text = json.dumps(_plain(record), sort_keys=True, default=str)
-    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+    return hashlib.blake2b(repr(_canonical(record)).encode(), digest_size=10).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -447,11 +474,18 @@ def update(
     )
 
 
-def needs_full(snapshot: Snapshot, method: Method, known: dict[str, Segment], today: date) -> bool:
-    """A snapshot from another day (services go stale), methodology or set of NICE options
-    cannot be patched: recompute everything."""
+def needs_full(
+    snapshot: Snapshot,
+    method: Method,
+    known: dict[str, Segment],
+    today: date,
+    places: Sequence[Place] | None = None,
+) -> bool:
+    """A snapshot from another day (services go stale), methodology, set of NICE options or
+    set of districts cannot be patched: recompute everything."""
     return (
         snapshot.data_date != today
         or snapshot.method_version != method.version
         or set(snapshot.segments) != set(known)
+        or (places is not None and set(snapshot.places) != {p.code for p in places})
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -127,7 +126,7 @@ def refresh(
     now = datetime.now(UTC)
     stale_days = current_app.config["STALE_HIDE_DAYS"]
     loaded = None if full else load(session, st.segments)
-    if loaded is None or needs_full(loaded[1], st.method, st.segments, today):
+    if loaded is None or needs_full(loaded[1], st.method, st.segments, today, st.places):
         snapshot = compute_all(
             index,
             get_nice(),
@@ -158,7 +157,7 @@ def refresh(
 
 def _stale(session: Session, st: State, snapshot: Snapshot) -> bool:
     return snapshot.directory_version != versioning.current(session) or needs_full(
-        snapshot, st.method, st.segments, date.today()
+        snapshot, st.method, st.segments, date.today(), st.places
     )
 
 
@@ -200,6 +199,3 @@ def current(session: Session) -> Snapshot | None:
     snapshot, _ = refresh(session)
     session.commit()
     return snapshot
-
-
-Echo = Callable[[str], None]

@@ -187,3 +187,28 @@ def test_method_is_loaded_from_seed_data() -> None:
     method: Method = load_method()
     assert method.version and method.urban_reach_km < method.rural_reach_km
     assert method.demand_publish_min == 10
+
+
+def test_fingerprint_is_the_same_in_another_process() -> None:
+    """Saved fingerprints are compared by a later process: set order must not leak in."""
+    import subprocess
+    import sys
+
+    from signpost.insights.compute import fingerprint
+
+    record = _directory()[0]
+    code = (
+        "from tests.unit.test_insights import _directory;"
+        "from signpost.insights.compute import fingerprint;"
+        "print(fingerprint(_directory()[0]))"
+    )
+    for seed in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        )
+        assert out.stdout.strip() == fingerprint(record)
+    assert fingerprint(replace(record, needs=record.needs | {"trauma"})) != fingerprint(record)
