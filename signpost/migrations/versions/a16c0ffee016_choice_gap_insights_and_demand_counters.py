@@ -1,7 +1,7 @@
 """choice-gap insights and anonymous demand counters
 
 Revision ID: a16c0ffee016
-Revises: 075012ee3600
+Revises: 5e1c0a7d9b21
 Create Date: 2026-11-30 17:40:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a16c0ffee016'
-down_revision = '075012ee3600'
+down_revision = '5e1c0a7d9b21'
 branch_labels = None
 depends_on = None
 
