@@ -26,7 +26,7 @@ def compute_insights(full: bool) -> None:
             bar.update(done - bar.pos)
 
         try:
-            with current_app.test_request_context():  # the directory loader builds URLs
+            with store.request_context(current_app):
                 snapshot, count = store.refresh(db.session, full=full, progress=progress)
                 db.session.commit()
         except Exception as error:

@@ -8,6 +8,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import delete, func, select
@@ -161,12 +162,19 @@ def _stale(session: Session, st: State, snapshot: Snapshot) -> bool:
     )
 
 
+def request_context(app: Flask) -> Any:
+    """A request context for work outside a request (the directory loader builds URLs): on
+    the public address, the only host production answers for."""
+    base = app.config.get("PUBLIC_BASE_URL")
+    return app.test_request_context(base_url=base) if base else app.test_request_context()
+
+
 def _refresh_in_background(app: Flask) -> None:
     st = state(app)
 
     def run() -> None:
         try:
-            with app.test_request_context():  # the index loader builds URLs
+            with request_context(app):
                 refresh(db.session)
                 db.session.commit()
                 db.session.remove()

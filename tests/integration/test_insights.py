@@ -250,3 +250,17 @@ def test_provider_dashboard_shows_gaps_filled_and_published_demand_only(
     assert f"{first.service_name} is the only free, in-person {first.option}" in page
     assert f"{here.code}, " in page
     assert "12 searches" in page and "9 searches" not in page
+
+
+def test_compute_insights_works_behind_a_public_address(
+    insights_app: Flask, db_session: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In production only the public host is answered: work outside a request must use it."""
+    from signpost.directory import search_index
+
+    monkeypatch.setitem(insights_app.config, "PUBLIC_BASE_URL", "https://signpost.example.org")
+    monkeypatch.setitem(insights_app.config, "TRUSTED_HOSTS", ["signpost.example.org"])
+    monkeypatch.setitem(insights_app.config, "SERVER_NAME", None)
+    search_index.init_app(insights_app)  # the loader builds its URLs afresh
+    result = insights_app.test_cli_runner().invoke(args=["compute-insights", "--full"])
+    assert result.exit_code == 0, result.output
