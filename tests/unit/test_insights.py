@@ -75,9 +75,11 @@ def _directory() -> list:
         ),
         # Free counselling at A but closed to referrals: does not count.
         service("s4", modalities={"counselling"}, capacity="closed", waits=()),
-        # Free CBT next to C but not checked for over a year: hidden, does not count.
+        # Free charity CBT next to C, not checked for over a year: hidden, does not count
+        # (statutory services stay listed when stale; that is the matcher's rule, not ours).
         service(
             "s5",
+            sector="charity",
             modalities={"cbt"},
             sites=(site(39.0, 180.0, "s5-site"),),
             last_verified=TODAY - timedelta(days=400),
