@@ -122,8 +122,14 @@ class Eligibility:
     # Choosing one of these needs says the person is in this group, when they have not answered
     # the circumstances question (someone asking about psychosis may be in a first episode).
     implied_by_needs: tuple[str, ...] = ()
-    # The listing must name who exactly (the college, the GP area) in its eligibility note.
-    needs_detail: bool = False
+    # What the listing's note names (the college, the GP area); ``name`` has "{detail}" for it.
+    detail: str | None = None
+
+    def label(self, note: str | None = None) -> str:
+        """The name, with the listing's note (or the hint) in place of "{detail}"."""
+        if self.detail is None:
+            return f"{self.name} ({note})" if note else self.name
+        return self.name.replace("{detail}", note or self.detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,15 +365,18 @@ def _build(raw: Mapping[str, Any], source: str) -> Vocabularies:
         for need in implied:
             if need not in needs:
                 raise VocabularyError(f"{where} ({slug}): unknown need {need!r}")
-        needs_detail = item.get("needs_detail", False)
-        if not isinstance(needs_detail, bool):
-            raise VocabularyError(f"{where} ({slug}): 'needs_detail' must be true or false")
+        name = _text(item, "name", f"{where} ({slug})")
+        detail = _text(item, "detail", f"{where} ({slug})") if "detail" in item else None
+        if (detail is None) == ("{detail}" in name):
+            raise VocabularyError(
+                f"{where} ({slug}): 'detail' and '{{detail}}' in the name go together"
+            )
         eligibility[slug] = Eligibility(
             slug=slug,
-            name=_text(item, "name", f"{where} ({slug})"),
+            name=name,
             question=_text(item, "question", f"{where} ({slug})"),
             implied_by_needs=implied,
-            needs_detail=needs_detail,
+            detail=detail,
         )
 
     return Vocabularies(

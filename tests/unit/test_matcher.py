@@ -519,9 +519,7 @@ def test_needs_without_guidance_rank_by_fit_and_access() -> None:
     assert outcome.panel == ()
     assert outcome.not_nearby == ()
     assert outcome.message == NO_GUIDANCE
-    assert all(
-        Reason("no_nice_guidance", NO_GUIDANCE_TEXT) in r.reasons for r in outcome.results
-    )
+    assert all(Reason("no_nice_guidance", NO_GUIDANCE_TEXT) in r.reasons for r in outcome.results)
     # The first reason says why each is above the next: the specialist is not nearer, so it
     # keeps its NICE line first; the near general service leads with its distance.
     assert outcome.results[1].reasons[0].code == "distance"
