@@ -6,8 +6,8 @@ location; service_area for catchment), with Signpost's clinical tags on the serv
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (

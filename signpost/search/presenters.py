@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from signpost.freshness import freshness
 from signpost.matcher.records import ServiceRecord, Wait
 from signpost.matcher.results import ChoicePanelRow, RankedService
-from signpost.matcher.rules import STATUTORY_SECTORS
+from signpost.matcher.rules import STATUTORY_SECTORS, low_modalities, service_protocols
+from signpost.matcher.texts import only_for
 from signpost.nice import Guideline, ModalityUse, get_protocols
 from signpost.search.ways_forward import safety_net, urgent_view
 from signpost.vocab import get_vocabularies
@@ -348,6 +349,17 @@ def service_summary(record: ServiceRecord) -> dict[str, Any]:
         summary["waits"] = waits
     if record.last_verified is not None:
         summary["last_verified"] = record.last_verified.isoformat()
+    summary["intensity"] = {
+        m: "low" if m in low_modalities(record) else "high" for m in sorted(record.modalities)
+    }
+    protocols = service_protocols(record)
+    if protocols:
+        summary["protocols"] = sorted(protocols)
+    if record.eligibility:
+        summary["eligibility"] = sorted(record.eligibility)
+        summary["only_for"] = only_for(record.eligibility, record.eligibility_note)
+        if record.eligibility_note:
+            summary["eligibility_note"] = record.eligibility_note
     return summary
 
 
