@@ -276,6 +276,8 @@ def result_row(
         "nice_label": ranked.nice_option.label if ranked.nice_option else None,
         "beyond_radius": ranked.beyond_radius,
         "demo": record.demo,
+        "only_for": only_for(record.eligibility, record.eligibility_note),
+        "low_intensity": "low_intensity" in ranked.reason_codes,
     }
 
 
@@ -407,6 +409,18 @@ def present_service(
             service.last_verified_on, today, flag_days, hide_days, statutory=statutory
         ),
         "ages": age_text(service.minimum_age, service.maximum_age),
+        "only_for": only_for(frozenset(service.eligibility_list), service.eligibility_note),
+        "low_intensity": [
+            vocab.modalities[m].name
+            for m in sorted(
+                vocab.low_intensity_modalities(service.modalities, service.low_intensity_modalities)
+            )
+            if m in vocab.modalities
+        ],
+        "protocols": [
+            vocab.protocols[p].name
+            for p in sorted(vocab.effective_protocols(service.protocol_list, service.modalities))
+        ],
     }
 
 
