@@ -308,7 +308,34 @@ def present(
         "query_pairs": found.params.to_query(),
         "urgent": urgent_view(found.params.need, outcome.query.age_range),
         **safety_net(found.params, outcome.query.age_range, not outcome.results),
+        "order_notes": order_notes(outcome),
     }
+
+
+def order_notes(outcome: Any) -> list[str]:
+    """Why the list is in this order, when the order is more than points: low-intensity
+    services after the rest for more severe or unsure, and services only for some people last."""
+    codes = {code for ranked in outcome.results for code in ranked.reason_codes}
+    notes = []
+    if "low_intensity" in codes:
+        if outcome.query.severity == "unsure":
+            notes.append(
+                "You are not sure how much this affects your daily life, so it may be more "
+                "severe. Services with one-to-one time with a therapist come first; guided "
+                "self-help and courses come after them."
+            )
+        else:
+            notes.append(
+                "For more severe problems NICE suggests therapy with more time from a "
+                "therapist, so guided self-help and courses come after those services."
+            )
+    if "eligibility_only_for" in codes:
+        notes.append(
+            "Services only for some people (for example veterans, or people who are pregnant) "
+            'come last, saying who they are for. Answer "Do any of these apply to you?" to '
+            "see only the ones you can use."
+        )
+    return notes
 
 
 def service_summary(record: ServiceRecord) -> dict[str, Any]:

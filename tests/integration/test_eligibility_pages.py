@@ -41,6 +41,17 @@ def test_low_intensity_is_said_on_the_card_for_more_severe(client: FlaskClient) 
     assert courses and all("signpost-low-intensity" in c for c in courses)
 
 
+def test_the_page_says_why_low_intensity_and_restricted_services_come_later(
+    client: FlaskClient,
+) -> None:
+    unsure = client.get("/search?location=LS1+1BA&need=depression&age=30").text
+    assert "so it may be more severe" in unsure
+    assert "Services only for some people" in unsure
+    answered = client.get(f"/search?{SEARCH}&circumstance=none").text
+    assert "NICE suggests therapy with more time" in answered
+    assert "Services only for some people" not in answered
+
+
 def test_start_page_asks_the_optional_question(client: FlaskClient) -> None:
     html = client.get("/").text
     assert "Do any of these apply to you? (optional)" in html
