@@ -328,3 +328,25 @@ def test_dit_counts_as_stpp_through_its_protocol() -> None:
     outcome = match(query(), DirectoryIndex(records), guidance)
     credited = {r.record.id: r.nice_option for r in outcome.results}
     assert credited["dit"] is not None and credited["generic"] is None
+
+
+def test_first_reason_says_why_each_result_is_above_the_next() -> None:
+    guidance = advice(
+        option("cbt", order=1, label="Individual CBT"),
+        option("counselling", "option", order=2, label="Counselling"),
+    )
+    records = [
+        service("cbt-far", modalities={"cbt"}, sites=(site(6.0),)),
+        service("counselling-near", modalities={"counselling"}, sites=(site(1.0),)),
+        service("counselling-far", modalities={"counselling"}, sites=(site(3.0),)),
+        service("women", modalities={"cbt"}, eligibility=frozenset({"women-only"})),
+    ]
+    outcome = match(query(), DirectoryIndex(records), guidance)
+    assert outcome == naive_match(query(), records, guidance)
+    firsts = [(r.record.id, r.reasons[0].code) for r in outcome.results]
+    assert firsts == [
+        ("cbt-far", "nice_first_line"),  # a better NICE option than the next
+        ("counselling-near", "distance"),  # the same option, nearer than the next
+        ("counselling-far", "nice_option"),  # nothing sets it apart: its NICE line first
+        ("women", "eligibility_only_for"),  # not said: after every open service
+    ]
