@@ -18,6 +18,7 @@ from signpost.matcher.index import (
     IntArray,
     Pool,
     member,
+    quantise_array,
 )
 from signpost.matcher.query import MatchQuery
 from signpost.matcher.reasons import build_reasons, lead_reasons, make_panel_row
@@ -73,6 +74,8 @@ def _gather(
         else:
             offering = modalities if r.low_option(option) else high
             offered = (offering & _satisfying_bits(index, option, query.age)) != 0
+        if strict and not r.low_option(option):
+            offered &= ~index.low_only[rows]
         if option.format and formats is not None:
             offered &= (formats & index.format_vocab.bits.get(option.format, 0)) != 0
         offers.append(offered)
@@ -136,7 +139,7 @@ def _score(
     else:
         fit = np.where(index.specialist[rows], rules.specialist, 0.0)
     total = nice + preference + distance + freshness + index.static_points[rows] + fit
-    return np.floor(total * 1000.0 + 0.5) / 1000.0, best
+    return quantise_array(total), best
 
 
 def _concat(first: Pool, second: Pool) -> Pool:

@@ -193,7 +193,7 @@ class SiteTable:
             + math.cos(lat0) * self.coslat[candidates] * np.sin(half_dlon) ** 2
         )
         distance = 2 * r.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-        distance = np.floor(distance * 1000.0 + 0.5) / 1000.0
+        distance = quantise_array(distance)
         inside = distance <= radius_km
         return candidates[inside], distance[inside]
 
@@ -632,6 +632,12 @@ class DirectoryIndex:
             remote_credit=np.zeros(size, bool),
             in_person=np.ones(size, bool),
         )
+
+
+def quantise_array(values: FloatArray) -> FloatArray:
+    """rules.quantise for arrays, in the same steps so both give the same floats."""
+    snapped = np.floor(values * 1e9 + 0.5) / 1e9
+    return np.floor(snapped * 1000.0 + 0.5) / 1000.0
 
 
 def _unique(rows: IntArray) -> IntArray:

@@ -41,7 +41,10 @@ def quantise(value: float) -> float:
     Distances are compared and scored after this, so the fast haversine and geopy's formula,
     which differ in the last bits, give identical rankings.
     """
-    return math.floor(value * 1000.0 + 0.5) / 1000.0
+    # Snap to 1e-9 first: geopy and the haversine differ in the last bits, and a distance
+    # exactly on a half-metre (5.4375 km) would otherwise round up in one and down in the other.
+    snapped = math.floor(value * 1e9 + 0.5) / 1e9
+    return math.floor(snapped * 1000.0 + 0.5) / 1000.0
 
 
 def service_delivery(record: ServiceRecord) -> frozenset[str]:
@@ -192,8 +195,9 @@ def _protocols(declared: frozenset[str], modalities: frozenset[str]) -> frozense
 
 
 def service_protocols(record: ServiceRecord) -> frozenset[str]:
-    """Protocols it delivers: declared, implied by a modality that is one, and counts_as."""
-    return _protocols(record.protocols, record.modalities)
+    """Protocols it delivers: declared, implied by a modality that is one when offered at high
+    intensity (an applied relaxation course is not the therapist-led protocol), and counts_as."""
+    return _protocols(record.protocols, high_modalities(record))
 
 
 def protocol_option(option: NiceOption) -> bool:
@@ -271,6 +275,8 @@ def offers_option(
     modality that counts as it; when ``strict``, a low-intensity offer delivers only a
     low-intensity option (a CBT course is not individual CBT)."""
     if option.format and option.format not in record.formats:
+        return False
+    if strict and not low_option(option) and low_intensity_only(record):
         return False
     if protocol_option(option):
         return option.kind in service_protocols(record)

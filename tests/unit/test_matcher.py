@@ -861,7 +861,13 @@ def test_real_advice_credits_dit_as_short_term_psychodynamic() -> None:
 
 def test_real_advice_never_presents_cbt_for_me_cfs_as_a_cure() -> None:
     nice = get_nice().advise("physical-symptoms", 40, "unsure")
-    cbt = service("svc-cbt", modalities={"cbt"}, needs={"physical-symptoms"})
+    # NICE names a specific CBT for ME/CFS symptoms: a service declares it to count.
+    cbt = service(
+        "svc-cbt",
+        modalities={"cbt"},
+        needs={"physical-symptoms"},
+        protocols=frozenset({"cbt-me-cfs"}),
+    )
     outcome = run([cbt], query(need="physical-symptoms", severity="unsure", **WIDE), nice)
     ranked = result(outcome, "svc-cbt")
     assert ranked.nice_option is not None and ranked.nice_option.status != "symptom-support"

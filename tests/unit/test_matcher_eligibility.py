@@ -61,17 +61,20 @@ def _unstated(record: ServiceRecord, q: MatchQuery) -> bool:
 
 
 def _low_only(record: ServiceRecord) -> bool:
-    low = set(record.low_intensity) | {
+    return bool(record.modalities) and set(record.modalities) <= _low(record)
+
+
+def _low(record: ServiceRecord) -> set[str]:
+    return set(record.low_intensity) | {
         m for m in record.modalities if VOCAB.modalities[m].intensity == "low"
     }
-    return bool(record.modalities) and set(record.modalities) <= low
 
 
 def _delivers(record: ServiceRecord, protocol: str) -> bool:
+    """Declared, or the modality is the protocol and is offered at high intensity."""
+    high = set(record.modalities) - _low(record)
     declared = set(record.protocols) | {
-        slug
-        for slug, p in VOCAB.protocols.items()
-        if p.implied_by_modality and p.modality in record.modalities
+        slug for slug, p in VOCAB.protocols.items() if p.implied_by_modality and p.modality in high
     }
     seen: set[str] = set()
     while declared:
