@@ -80,7 +80,7 @@ def test_gp_table_and_handout_say_who_it_is_for(client: FlaskClient) -> None:
     assert service_id is not None
     handout = client.get(f"/gp/handout?{SEARCH}&service={service_id.group(1)}").text
     assert escape(ONLY_PERINATAL) in handout
-    assert "Check this applies to you" in handout
+    assert "check this applies to you" in handout
 
 
 def test_gp_circumstance_answer_is_kept_and_applied(client: FlaskClient) -> None:
