@@ -129,6 +129,10 @@ FIELD_LABELS: dict[str, str] = {
     "referral_routes": "Referral routes",
     "languages": "Languages",
     "communities": "Communities",
+    "low_intensity": "Low intensity therapies",
+    "protocols": "Specific therapies",
+    "eligibility": "Only for",
+    "eligibility_note": "College or area it is for",
     "catchment": "Who can use it",
     "locations": "Locations",
     "waits": "Waiting times",
@@ -226,6 +230,10 @@ def service_content(service: Service) -> Content:
         referral_routes=service.referral_routes,
         languages=service.language_list,
         communities=service.community_list,
+        low_intensity=service.low_intensity_modalities,
+        protocols=service.protocol_list,
+        eligibility=service.eligibility_list,
+        eligibility_note=service.eligibility_note,
         catchment=_catchment(service),
         locations=[
             location_content(loc)
@@ -298,7 +306,10 @@ def _apply_service_content(session: Session, service: Service, content: Content)
     for name in SERVICE_FIELDS:
         if name in content:
             setattr(service, name, content[name])
-    service.set_modalities(list(content.get("modalities", [])))
+    service.set_modalities(list(content.get("modalities", [])), content.get("low_intensity", []))
+    service.protocols = ", ".join(content.get("protocols", []))
+    service.eligibility = ", ".join(content.get("eligibility", []))
+    service.eligibility_note = content.get("eligibility_note") or None
     service.set_needs(list(content.get("needs", [])))
     for key, kind in TAG_FIELDS.items():
         service.set_tags(kind, list(content.get(key, [])))
@@ -1194,6 +1205,15 @@ def describe(name: str, value: Any) -> list[str]:
     if name in vocabularies:
         values = value if isinstance(value, list) else [value]
         return [_vocab_name(vocabularies[name], v) for v in values]
+    if name == "low_intensity":
+        return [_vocab_name("modalities", v) for v in value]
+    if name in ("protocols", "eligibility"):
+        from signpost.vocab import get_vocabularies
+
+        vocab = get_vocabularies()
+        if name == "protocols":
+            return [vocab.protocols[v].name if v in vocab.protocols else v for v in value]
+        return [vocab.eligibility[v].label() if v in vocab.eligibility else v for v in value]
     if name == "status":
         return [STATUS_NAMES.get(value, str(value))]
     if name == "catchment":
@@ -1237,7 +1257,11 @@ SUMMARY_FIELDS: tuple[str, ...] = (
     "cost_max_gbp",
     "cost_description",
     "languages",
+    "eligibility",
+    "eligibility_note",
     "communities",
+    "low_intensity",
+    "protocols",
     "typical_sessions",
     "registration_bodies",
     "trainees_deliver",

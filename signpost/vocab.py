@@ -12,10 +12,11 @@ raises :class:`VocabularyError` with a message naming the entry.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ import yaml
 
 SEED_DATA = Path(__file__).resolve().parent.parent / "seed_data"
 DEFAULT_PATH = SEED_DATA / "vocabularies.yaml"
+PROTOCOLS_PATH = SEED_DATA / "protocols.yaml"
+INTENSITIES = ("low", "high")
 
 #: The highest age in years the loaders accept; anything above is treated as bad input.
 MAX_AGE = 130
@@ -88,6 +91,45 @@ class Modality:
     formats: tuple[str, ...]
     counts_as: tuple[Equivalence, ...] = ()
     also_known_as: tuple[str, ...] = ()
+    # The intensity a service offers it at unless its listing says otherwise: guided self-help
+    # is low intensity by definition; therapist-led therapies are high unless declared low.
+    intensity: str = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """A specific therapy NICE names (seed_data/protocols.yaml). Only a service declaring it
+    (or a protocol that ``counts_as`` it) earns credit for a NICE option of that ``kind``."""
+
+    slug: str
+    name: str
+    modality: str
+    intensity: str
+    summary: str
+    counts_as: tuple[str, ...] = ()
+    # The modality is this protocol (offering EMDR is delivering EMDR), so offering the
+    # modality declares it; a broad modality (any CBT, any counselling) never does.
+    implied_by_modality: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """A restriction on who a service is for (a hard rule, not a community preference)."""
+
+    slug: str
+    name: str  # completes "Only for ...": "people who are pregnant or had a baby in the last year"
+    question: str  # the person's own words on the circumstances question
+    # Choosing one of these needs says the person is in this group, when they have not answered
+    # the circumstances question (someone asking about psychosis may be in a first episode).
+    implied_by_needs: tuple[str, ...] = ()
+    # What the listing's note names (the college, the GP area); ``name`` has "{detail}" for it.
+    detail: str | None = None
+
+    def label(self, note: str | None = None) -> str:
+        """The name, with the listing's note (or the hint) in place of "{detail}"."""
+        if self.detail is None:
+            return f"{self.name} ({note})" if note else self.name
+        return self.name.replace("{detail}", note or self.detail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +174,43 @@ class Vocabularies:
     cost_types: tuple[str, ...]
     bands: tuple[AgeBand, ...]
     terms: dict[str, dict[str, Term]]  # small vocabulary name -> slug -> Term
+    protocols: dict[str, Protocol] = field(default_factory=dict)
+    eligibility: dict[str, Eligibility] = field(default_factory=dict)
+
+    def protocol_closure(self, declared: Iterable[str]) -> frozenset[str]:
+        """Every protocol a service delivering ``declared`` satisfies (DIT is also STPP)."""
+        found: set[str] = set()
+        todo = [slug for slug in declared if slug in self.protocols]
+        while todo:
+            slug = todo.pop()
+            if slug not in found:
+                found.add(slug)
+                todo.extend(self.protocols[slug].counts_as)
+        return frozenset(found)
+
+    def effective_protocols(
+        self, declared: Iterable[str], modalities: Iterable[str]
+    ) -> frozenset[str]:
+        """Declared protocols, plus those a modality is by definition (EMDR, DIT), closed
+        over ``counts_as``."""
+        offered = set(modalities)
+        implied = (
+            slug
+            for slug, protocol in self.protocols.items()
+            if protocol.implied_by_modality and protocol.modality in offered
+        )
+        return self.protocol_closure([*declared, *implied])
+
+    def low_intensity_modalities(
+        self, modalities: Iterable[str], declared_low: Iterable[str]
+    ) -> frozenset[str]:
+        """The modalities a service offers only at low intensity: those it declares low and
+        those that are low by nature (guided self-help)."""
+        offered = frozenset(modalities)
+        natural = {
+            m for m in offered if m in self.modalities and self.modalities[m].intensity == "low"
+        }
+        return frozenset(natural | (offered & frozenset(declared_low)))
 
     def age_bands(self, age: int) -> tuple[str, ...]:
         """The NICE age bands an age in years falls into, youngest band first.
@@ -201,16 +280,23 @@ def check_age(age: object) -> int:
 # ---------------------------------------------------------------------------- loading
 
 
-def load_vocabularies(path: Path | None = None) -> Vocabularies:
-    """Load and check the vocabularies file (default: the repository's seed_data copy)."""
-    path = DEFAULT_PATH if path is None else Path(path)
+def _read(path: Path, what: str) -> Mapping[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise VocabularyError(f"{path}: cannot read vocabularies: {exc}") from exc
+        raise VocabularyError(f"{path}: cannot read {what}: {exc}") from exc
     if not isinstance(raw, Mapping):
         raise VocabularyError(f"{path}: expected a mapping at the top level")
-    return _build(raw, path.name)
+    return raw
+
+
+def load_vocabularies(path: Path | None = None, protocols_path: Path | None = None) -> Vocabularies:
+    """Load and check the vocabularies and protocols files (default: seed_data's copies)."""
+    path = DEFAULT_PATH if path is None else Path(path)
+    protocols_path = PROTOCOLS_PATH if protocols_path is None else Path(protocols_path)
+    vocab = _build(_read(path, "vocabularies"), path.name)
+    protocols = _protocols(_read(protocols_path, "protocols"), vocab, protocols_path.name)
+    return dataclasses.replace(vocab, protocols=protocols)
 
 
 @functools.cache
@@ -247,6 +333,7 @@ def _build(raw: Mapping[str, Any], source: str) -> Vocabularies:
             formats=modality_formats,
             counts_as=_equivalences(item, f"{where} ({slug})"),
             also_known_as=_str_list(item, "also_known_as", f"{where} ({slug})"),
+            intensity=_intensity(item, f"{where} ({slug})"),
         )
     for slug, modality in modalities.items():
         for eq in modality.counts_as:
@@ -269,7 +356,31 @@ def _build(raw: Mapping[str, Any], source: str) -> Vocabularies:
             nice_scope=_str_list(item, "nice_scope", f"{where} ({slug})"),
         )
 
+    eligibility: dict[str, Eligibility] = {}
+    for where, item in _items(raw, "eligibility", source):
+        slug = _slug(item, where)
+        if slug in eligibility:
+            raise VocabularyError(f"{where}: duplicate eligibility slug {slug!r}")
+        implied = _str_list(item, "implied_by_needs", f"{where} ({slug})")
+        for need in implied:
+            if need not in needs:
+                raise VocabularyError(f"{where} ({slug}): unknown need {need!r}")
+        name = _text(item, "name", f"{where} ({slug})")
+        detail = _text(item, "detail", f"{where} ({slug})") if "detail" in item else None
+        if (detail is None) == ("{detail}" in name):
+            raise VocabularyError(
+                f"{where} ({slug}): 'detail' and '{{detail}}' in the name go together"
+            )
+        eligibility[slug] = Eligibility(
+            slug=slug,
+            name=name,
+            question=_text(item, "question", f"{where} ({slug})"),
+            implied_by_needs=implied,
+            detail=detail,
+        )
+
     return Vocabularies(
+        eligibility=eligibility,
         modalities=modalities,
         needs=needs,
         severities=tuple(terms["severities"]),
@@ -400,3 +511,39 @@ def _bands(raw: Mapping[str, Any], source: str) -> tuple[AgeBand, ...]:
     if reach < MAX_AGE:
         raise VocabularyError(f"age bands stop at {reach}: the last band must have no max_age")
     return tuple(bands)
+
+
+def _intensity(item: Mapping[str, Any], where: str, default: str | None = "high") -> str:
+    value = item.get("intensity", default)
+    if value not in INTENSITIES:
+        raise VocabularyError(f"{where}: 'intensity' must be one of {', '.join(INTENSITIES)}")
+    return str(value)
+
+
+def _protocols(raw: Mapping[str, Any], vocab: Vocabularies, source: str) -> dict[str, Protocol]:
+    protocols: dict[str, Protocol] = {}
+    for where, item in _items(raw, "protocols", source):
+        slug = _slug(item, where)
+        here = f"{where} ({slug})"
+        if slug in protocols:
+            raise VocabularyError(f"{where}: duplicate protocol slug {slug!r}")
+        modality = item.get("modality")
+        if modality not in vocab.modalities:
+            raise VocabularyError(f"{here}: unknown modality {modality!r}")
+        implied = item.get("implied_by_modality", False)
+        if not isinstance(implied, bool):
+            raise VocabularyError(f"{here}: 'implied_by_modality' must be true or false")
+        protocols[slug] = Protocol(
+            slug=slug,
+            name=_text(item, "name", here),
+            modality=str(modality),
+            intensity=_intensity(item, here, default=None),
+            summary=_text(item, "summary", here),
+            counts_as=_str_list(item, "counts_as", here),
+            implied_by_modality=implied,
+        )
+    for slug, protocol in protocols.items():
+        for other in protocol.counts_as:
+            if other not in protocols or other == slug:
+                raise VocabularyError(f"protocol {slug!r}: counts_as names {other!r}")
+    return protocols

@@ -57,6 +57,10 @@ AGE: Schema = {"type": "number", "minimum": 0, "maximum": 150}
 GBP: Schema = {"type": "number", "minimum": 0}
 
 
+def slug_array(values: list[str]) -> Schema:
+    return array({"type": "string", "enum": values})
+
+
 def _schemas() -> dict[str, Schema]:
     vocab = get_vocabularies()
     modality_slug = {"type": "string", "enum": list(vocab.modalities)}
@@ -194,6 +198,13 @@ def _schemas() -> dict[str, Schema]:
             "x_waits": array(ref("Wait")),
             "x_typical_sessions": TEXT,
             "x_communities": array(TEXT),
+            "x_eligibility": slug_array(sorted(vocab.eligibility)),
+            "x_eligibility_note": TEXT,
+            "x_protocols": slug_array(sorted(vocab.protocols)),
+            "x_intensity": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "enum": ["low", "high"]},
+            },
             "x_catchment_radius_km": {"type": "number", "exclusiveMinimum": 0},
         },
     )
@@ -203,6 +214,8 @@ def _schemas() -> dict[str, Schema]:
         "organisation's sector is an attribute of the organisation. Extensions: `x_capacity`, "
         "`x_demo`, `x_last_verified`, `x_waits` (weeks to assessment and to therapy, dated), "
         "`x_cost`, `x_typical_sessions`, `x_trainees_deliver`, `x_communities`, "
+        "`x_eligibility` (who it is only for), `x_eligibility_note`, `x_protocols` (specific "
+        "therapies NICE names), `x_intensity` (low or high, per modality), "
         "`x_catchment_national`, `x_catchment_radius_km`."
     )
     return {
@@ -392,6 +405,16 @@ def _match_schemas() -> dict[str, Schema]:
                 },
                 "last_verified": DATE,
                 "demo": BOOL,
+                "intensity": {
+                    "type": "object",
+                    "description": "Per modality offered: low (guided self-help, courses, "
+                    "digital) or high (one-to-one, therapist-led) intensity.",
+                    "additionalProperties": {"type": "string", "enum": ["low", "high"]},
+                },
+                "protocols": slug_list(sorted(vocab.protocols)),
+                "eligibility": slug_list(sorted(vocab.eligibility)),
+                "eligibility_note": TEXT,
+                "only_for": TEXT,
             },
         },
         "MatchResult": {
@@ -670,6 +693,18 @@ def _parameters(max_per_page: int) -> dict[str, Schema]:
         "self_referral": query(
             "self_referral", {"type": "boolean"}, "Only services you can refer yourself to."
         ),
+        "circumstance": query(
+            "circumstance",
+            {
+                "type": "array",
+                "items": {"type": "string", "enum": [*sorted(vocab.eligibility), "none"]},
+            },
+            "Circumstances that apply to the person (repeatable), or `none`. Absent: not "
+            "answered, so services only for some people rank below open ones; given: services "
+            "whose restrictions are not all listed are left out.",
+            style="form",
+            explode=True,
+        ),
         "language": query(
             "language", {"type": "string", "maxLength": 50}, "A language the service works in."
         ),
@@ -798,6 +833,7 @@ MATCH_PARAMETERS = [
     "language",
     "radius_km",
     "limit",
+    "circumstance",
 ]
 
 

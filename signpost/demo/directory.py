@@ -208,6 +208,10 @@ class ServiceSpec:
     trainees_deliver: bool
     languages: tuple[str, ...]
     communities: tuple[str, ...]
+    protocols: tuple[str, ...]
+    low_intensity: tuple[str, ...]
+    eligibility: tuple[str, ...]
+    eligibility_note: str | None
     catchment_national: bool
     catchment_radius_km: float | None
     catchment_areas: tuple[tuple[str, str], ...]  # (kind, value)
@@ -447,6 +451,14 @@ def _service(
         trainees_deliver=bool(tpl.get("trainees", False)),
         languages=tuple(languages),
         communities=tuple(communities),
+        protocols=tuple(tpl.get("protocols", ())),
+        low_intensity=tuple(tpl.get("low_intensity", ())),
+        eligibility=tuple(tpl.get("eligibility", ())),
+        eligibility_note=(
+            _fill(tpl["eligibility_note"], instance.place_name)
+            if tpl.get("eligibility_note")
+            else None
+        ),
         catchment_national=national,
         catchment_radius_km=radius,
         catchment_areas=areas,
@@ -551,6 +563,15 @@ def _check_vocabularies(orgs: list[OrganisationSpec]) -> None:
                     )
             if service.capacity not in slugs.CAPACITY or service.cost_type not in slugs.COST_TYPES:
                 raise ValueError(f"demo directory: {service.name}: bad capacity or cost type")
+            if (
+                set(service.protocols) - set(vocab.protocols)
+                or set(service.eligibility) - set(vocab.eligibility)
+                or set(service.low_intensity) - set(service.modalities)
+            ):
+                raise ValueError(
+                    f"demo directory: {service.name}: unknown protocol or eligibility, or a "
+                    "low-intensity modality it does not offer"
+                )
 
 
 def _check_unique(orgs: list[OrganisationSpec]) -> None:
@@ -651,12 +672,15 @@ def _service_row(spec: ServiceSpec, locations: Mapping[str, Location], today: da
         trainees_deliver=spec.trainees_deliver,
         languages=", ".join(spec.languages),
         communities=", ".join(spec.communities),
+        protocols=", ".join(spec.protocols),
+        eligibility=", ".join(spec.eligibility),
+        eligibility_note=spec.eligibility_note,
         catchment_national=spec.catchment_national,
         catchment_radius_km=spec.catchment_radius_km,
         last_verified_on=verified,
         demo=True,
     )
-    service.set_modalities(list(spec.modalities))
+    service.set_modalities(list(spec.modalities), spec.low_intensity)
     service.set_needs(list(spec.needs))
     service.set_tags("format", list(spec.formats))
     service.set_tags("delivery", list(spec.delivery))

@@ -83,6 +83,10 @@ def load_records_orm(session: Session) -> list[ServiceRecord]:
                 ),
                 how_to_refer=s.how_to_refer or None,
                 url=f"/services/{s.id}",
+                protocols=frozenset(s.protocol_list),
+                low_intensity=frozenset(s.low_intensity_modalities),
+                eligibility=frozenset(s.eligibility_list),
+                eligibility_note=s.eligibility_note or None,
             )
         )
     records.sort(key=lambda r: r.id)

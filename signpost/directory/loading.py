@@ -59,6 +59,9 @@ def load_records(session: Session, service_ids: Iterable[str] | None = None) -> 
             Service.languages,
             Service.communities,
             Service.how_to_refer,
+            Service.protocols,
+            Service.eligibility,
+            Service.eligibility_note,
         )
         .join(Organization, Organization.id == Service.organization_id)
         .where(public_service_filter())
@@ -73,14 +76,17 @@ def load_records(session: Session, service_ids: Iterable[str] | None = None) -> 
     def scoped(stmt, column):  # type: ignore[no-untyped-def]
         return stmt.where(column.in_(ids)) if ids is not None else stmt
 
-    modalities = _grouped(
-        session.execute(
-            scoped(
-                select(ServiceModality.service_id, ServiceModality.modality),
-                ServiceModality.service_id,
-            )
-        ).all()
-    )
+    modalities: dict[str, set[str]] = defaultdict(set)
+    low_intensity: dict[str, set[str]] = defaultdict(set)
+    for service_id, modality, intensity in session.execute(
+        scoped(
+            select(ServiceModality.service_id, ServiceModality.modality, ServiceModality.intensity),
+            ServiceModality.service_id,
+        )
+    ):
+        modalities[service_id].add(modality)
+        if intensity == "low":
+            low_intensity[service_id].add(modality)
     needs = _grouped(
         session.execute(
             scoped(select(ServiceNeed.service_id, ServiceNeed.need), ServiceNeed.service_id)
@@ -180,6 +186,10 @@ def load_records(session: Session, service_ids: Iterable[str] | None = None) -> 
                 waits=tuple(sorted(waits.get(sid, ()), key=lambda w: w.modality or "")),
                 how_to_refer=row[17] or None,
                 url=url_template.replace("SERVICE_ID", sid),
+                protocols=_split(row[18]),
+                low_intensity=frozenset(low_intensity.get(sid, ())),
+                eligibility=_split(row[19]),
+                eligibility_note=row[20] or None,
             )
         )
     records.sort(key=lambda r: r.id)

@@ -73,6 +73,7 @@ class HandoutService:
     capacity: str
     reasons: tuple[str, ...]
     how_to_refer: str
+    only_for: str = ""  # "Only for ...": restricted services say who they are for
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ def build_service(
         capacity=capacity,
         reasons=why_chosen(row["reasons"]),
         how_to_refer=how_to_refer(routes, contact, row.get("how_to_refer")),
+        only_for=row.get("only_for") or "",
     )
 
 

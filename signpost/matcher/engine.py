@@ -18,9 +18,10 @@ from signpost.matcher.index import (
     IntArray,
     Pool,
     member,
+    quantise_array,
 )
 from signpost.matcher.query import MatchQuery
-from signpost.matcher.reasons import build_reasons, make_panel_row
+from signpost.matcher.reasons import build_reasons, lead_reasons, make_panel_row
 from signpost.matcher.results import ChoicePanelRow, MatchOutcome, RankedService, WidenInfo
 
 if TYPE_CHECKING:
@@ -62,10 +63,19 @@ def _gather(
 ) -> _Columns:
     rows = pool.rows
     modalities = index.modalities[rows]
+    strict = r.strict_intensity(query)
+    high = index.high_modalities[rows] if strict else modalities
+    protocols = index.protocols[rows] if any(map(r.protocol_option, options)) else None
     formats = index.formats[rows] if any(option.format for option in options) else None
     offers = []
     for option in options:
-        offered = (modalities & _satisfying_bits(index, option, query.age)) != 0
+        if r.protocol_option(option) and protocols is not None:
+            offered = (protocols & index.protocol_vocab.bits.get(str(option.kind), 0)) != 0
+        else:
+            offering = modalities if r.low_option(option) else high
+            offered = (offering & _satisfying_bits(index, option, query.age)) != 0
+        if strict and not r.low_option(option):
+            offered &= ~index.low_only[rows]
         if option.format and formats is not None:
             offered &= (formats & index.format_vocab.bits.get(option.format, 0)) != 0
         offers.append(offered)
@@ -87,8 +97,10 @@ def _score(
     rows = pool.rows
     size = len(rows)
     best = np.full(size, -1, dtype=np.int64)
+    strict = r.strict_intensity(query)
     for i in r.option_priority(options):
-        best[(best == -1) & columns.offers[i]] = i
+        if r.creditable(options[i], strict):
+            best[(best == -1) & columns.offers[i]] = i
     points = np.array([r.option_points(option, rules) for option in options] + [0.0])
     nice = points[best]  # -1 picks the trailing 0.0
 
@@ -127,7 +139,7 @@ def _score(
     else:
         fit = np.where(index.specialist[rows], rules.specialist, 0.0)
     total = nice + preference + distance + freshness + index.static_points[rows] + fit
-    return np.floor(total * 1000.0 + 0.5) / 1000.0, best
+    return quantise_array(total), best
 
 
 def _concat(first: Pool, second: Pool) -> Pool:
@@ -178,16 +190,24 @@ def _panel(
 
 
 def _top(
-    index: DirectoryIndex, pool: Pool, scores: FloatArray, closed: BoolArray, limit: int
+    index: DirectoryIndex,
+    pool: Pool,
+    scores: FloatArray,
+    closed: BoolArray,
+    tiers: tuple[BoolArray, BoolArray],
+    limit: int,
 ) -> IntArray:
-    """Positions of the best ``limit`` entries: closed last, score, distance, id.
+    """Positions of the best ``limit`` entries: restricted services the person has not said
+    they qualify for last, then low-intensity-only ones (more severe or unsure), closed, score,
+    distance, id.
 
-    A partial partition on (closed, score) narrows the field first, keeping every tie at the
-    cut, so only a few entries need the full four-key sort.
+    A partial partition on (tiers, closed, score) narrows the field first, keeping every tie at
+    the cut, so only a few entries need the full sort. Scores stay far below 1e4.
     """
+    unstated, low = tiers
     candidates = np.arange(len(pool))
     if len(pool) > 4 * limit:
-        primary = np.where(closed, scores - 1e6, scores)
+        primary = scores - 1e4 * closed - 1e5 * low - 1e6 * unstated
         cut = np.partition(-primary, limit - 1)[limit - 1]
         candidates = np.flatnonzero(-primary <= cut)
     distance = pool.distance[candidates]
@@ -197,6 +217,8 @@ def _top(
             np.where(np.isnan(distance), np.inf, distance),
             -scores[candidates],
             closed[candidates],
+            low[candidates],
+            unstated[candidates],
         )
     )
     return candidates[order][:limit]
@@ -229,7 +251,9 @@ def match(query: MatchQuery, index: DirectoryIndex, advice: NiceAdvice) -> Match
     beyond[len(base) :] = True
     columns = _gather(index, query, options, pool)
     scores, best = _score(index, query, options, columns, pool)
-    order = _top(index, pool, scores, columns.closed, query.limit)
+    unstated = index.eligibility_unstated(query, pool.rows)
+    low = index.low_only[pool.rows] & r.strict_intensity(query)
+    order = _top(index, pool, scores, columns.closed, (unstated, low), query.limit)
     results = []
     for i in order:
         row = int(pool.rows[i])
@@ -260,7 +284,7 @@ def match(query: MatchQuery, index: DirectoryIndex, advice: NiceAdvice) -> Match
     return MatchOutcome(
         query=query,
         advice=advice,
-        results=tuple(results),
+        results=lead_reasons(results, query, rules),
         total_eligible=len(pool),
         panel=panel,
         widened=widened,

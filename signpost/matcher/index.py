@@ -193,7 +193,7 @@ class SiteTable:
             + math.cos(lat0) * self.coslat[candidates] * np.sin(half_dlon) ** 2
         )
         distance = 2 * r.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-        distance = np.floor(distance * 1000.0 + 0.5) / 1000.0
+        distance = quantise_array(distance)
         inside = distance <= radius_km
         return candidates[inside], distance[inside]
 
@@ -354,6 +354,27 @@ class DirectoryIndex:
         )
         self.relational = np.fromiter((r.offers_relational(rec) for rec in recs), bool, n)
         self.front_door = np.fromiter((r.is_front_door(rec) for rec in recs), bool, n)
+        # Intensity, protocols and eligibility, as bits like the modalities.
+        self.high_modalities: IntArray = np.fromiter(
+            (self.modality_vocab.encode(r.high_modalities(rec)) for rec in recs),
+            self.modality_vocab.dtype,
+            n,
+        )
+        self.low_only = np.fromiter((r.low_intensity_only(rec) for rec in recs), bool, n)
+        protocols = [r.service_protocols(rec) for rec in recs]
+        self.protocol_vocab = _Vocabulary("protocols", (p for found in protocols for p in found))
+        self.protocols: IntArray = np.fromiter(
+            (self.protocol_vocab.encode(found) for found in protocols), self.protocol_vocab.dtype, n
+        )
+        self.eligibility_vocab = _Vocabulary(
+            "eligibility", (e for rec in recs for e in rec.eligibility)
+        )
+        self.eligibility: IntArray = np.fromiter(
+            (self.eligibility_vocab.encode(rec.eligibility) for rec in recs),
+            self.eligibility_vocab.dtype,
+            n,
+        )
+        self.any_restricted = bool(self.eligibility.any()) if n else False
 
         areas: defaultdict[str, list[int]] = defaultdict(list)
         languages: defaultdict[str, list[int]] = defaultdict(list)
@@ -488,8 +509,24 @@ class DirectoryIndex:
                 ok = ~self.has_languages[live] | member(live, self._english)
             else:
                 ok = member(live, self._languages.get(query.language, _empty_int()))
+            keep, live = keep[ok], live[ok]
+        if query.circumstances is not None and self.any_restricted:
+            # They answered: a restriction they did not tick does not apply to them.
+            ok = (self.eligibility[live] & self._outside(query.circumstances)) == 0
             keep = keep[ok]
         return keep
+
+    def _outside(self, slugs: Iterable[str]) -> int:
+        """Bits of every restriction in the index that is not one of ``slugs``."""
+        every = sum(self.eligibility_vocab.bits.values())
+        return every & ~self.eligibility_vocab.mask(slugs)
+
+    def eligibility_unstated(self, query: MatchQuery, rows: IntArray) -> BoolArray:
+        """Restricted services the person has not said (or implied) they qualify for."""
+        if query.circumstances is not None or not self.any_restricted:
+            return np.zeros(len(rows), dtype=bool)
+        outside = self._outside(r.implied_circumstances(query.need))
+        return (self.eligibility[rows] & outside) != 0
 
     def community_rows(self, community: str | None) -> IntArray:
         if community is None:
@@ -595,6 +632,12 @@ class DirectoryIndex:
             remote_credit=np.zeros(size, bool),
             in_person=np.ones(size, bool),
         )
+
+
+def quantise_array(values: FloatArray) -> FloatArray:
+    """rules.quantise for arrays, in the same steps so both give the same floats."""
+    snapped = np.floor(values * 1e9 + 0.5) / 1e9
+    return np.floor(snapped * 1000.0 + 0.5) / 1000.0
 
 
 def _unique(rows: IntArray) -> IntArray:

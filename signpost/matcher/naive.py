@@ -16,7 +16,7 @@ from geopy.distance import great_circle
 
 from signpost.matcher import rules as r
 from signpost.matcher.query import MatchQuery
-from signpost.matcher.reasons import build_reasons, make_panel_row
+from signpost.matcher.reasons import build_reasons, lead_reasons, make_panel_row
 from signpost.matcher.records import ServiceRecord, Site
 from signpost.matcher.results import ChoicePanelRow, MatchOutcome, RankedService, WidenInfo
 from signpost.matcher.scoring import ScoringRules, default_scoring
@@ -56,7 +56,7 @@ def _score(
     row: _Row, query: MatchQuery, advice: NiceAdvice, rules: ScoringRules
 ) -> tuple[float, NiceOption | None]:
     record = row.record
-    option = r.credited_option(advice, record, query.age)
+    option = r.credited_option(advice, record, query)
     nice = r.option_points(option, rules) if option is not None else 0.0
     preference = (
         (rules.preference_modality if r.named_matches(record, query) else 0.0)
@@ -85,6 +85,7 @@ def _panel(
     extra: list[_Row] | None,
 ) -> tuple[ChoicePanelRow, ...]:
     panel = []
+    strict = r.strict_intensity(query)
     for option in options:
         here = [
             row
@@ -92,12 +93,14 @@ def _panel(
             if row.is_open
             and row.in_reach
             and row.in_person
-            and r.offers_option(option, row.record, query.age)
+            and r.offers_option(option, row.record, query.age, strict)
         ]
         there = [
             row
             for row in base
-            if row.is_open and row.remote_credit and r.offers_option(option, row.record, query.age)
+            if row.is_open
+            and row.remote_credit
+            and r.offers_option(option, row.record, query.age, strict)
         ]
         used = {row.record.id: row for row in here + there}
         further = [
@@ -105,7 +108,7 @@ def _panel(
             for row in extra or []
             if row.is_open
             and row.distance_km is not None
-            and r.offers_option(option, row.record, query.age)
+            and r.offers_option(option, row.record, query.age, strict)
         ]
         panel.append(
             make_panel_row(
@@ -181,6 +184,8 @@ def naive_match(
         scored.append((row, score, option))
     scored.sort(
         key=lambda item: (
+            r.eligibility_tier(item[0].record, query),
+            r.intensity_tier(item[0].record, query),
             not item[0].is_open,
             -item[1],
             math.inf if item[0].distance_km is None else item[0].distance_km,
@@ -213,7 +218,7 @@ def naive_match(
     return MatchOutcome(
         query=query,
         advice=advice,
-        results=tuple(results),
+        results=lead_reasons(results, query, rules),
         total_eligible=len(scored),
         panel=panel,
         widened=widened,

@@ -53,6 +53,9 @@ class MatchQuery:
     include_closed: bool = False
     stale_after_days: int = 365
     flag_after_days: int = 183
+    # Eligibility slugs the person said apply to them. None: they did not answer, so restricted
+    # services rank below open ones; a tuple (even empty): anything not in it does not apply.
+    circumstances: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []
@@ -96,6 +99,8 @@ class MatchQuery:
         community = self.community.strip().lower() if self.community else None
         object.__setattr__(self, "community", community or None)
         object.__setattr__(self, "radius_km", float(self.radius_km))
+        if self.circumstances is not None:
+            object.__setattr__(self, "circumstances", _slugs(self.circumstances))
         if self.max_cost is not None:
             object.__setattr__(self, "max_cost", float(self.max_cost))
 

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from signpost.matcher import rules as r
 from signpost.matcher.query import MatchQuery
 from signpost.matcher.records import ServiceRecord
-from signpost.matcher.results import ChoicePanelRow, Reason
+from signpost.matcher.results import ChoicePanelRow, RankedService, Reason
 from signpost.matcher.scoring import ScoringRules
 from signpost.matcher.texts import (
     GUIDELINE_CONTEXT,
     NO_GUIDANCE_TEXT,
     ages_ago,
     community_label,
+    eligibility_names,
     format_gbp,
     format_km,
     join_words,
     long_date,
     modality_label,
     need_context,
+    only_for,
     plural,
     remote_phrase,
 )
@@ -58,6 +62,47 @@ def nice_reasons(option: NiceOption | None, advice: NiceAdvice) -> list[Reason]:
     )
     # Whether our summary is confirmed is said once, on the choice panel, not on every result.
     return [Reason(code, text)]
+
+
+def eligibility_reason(record: ServiceRecord, query: MatchQuery) -> Reason | None:
+    state = r.eligibility_state(record, query)
+    if state == r.MET:
+        names = eligibility_names(record.eligibility, record.eligibility_note)
+        return Reason("eligibility_met", f"For {names}, as you said")
+    if state == r.IMPLIED:
+        text = only_for(record.eligibility, record.eligibility_note)
+        return Reason("eligibility_check", f"{text}: check this applies to you")
+    if state == r.UNSTATED:
+        text = only_for(record.eligibility, record.eligibility_note)
+        return Reason("eligibility_only_for", f"{text}, so listed after services open to all")
+    return None
+
+
+def intensity_reason(record: ServiceRecord, query: MatchQuery) -> Reason | None:
+    if not r.strict_intensity(query) or not r.low_intensity_only(record):
+        return None
+    if query.severity == "more-severe":
+        why = "for more severe problems NICE suggests therapy with more time from a therapist"
+    else:
+        why = (
+            "if your problems may be more severe, NICE suggests therapy with more time "
+            "from a therapist first"
+        )
+    return Reason(
+        "low_intensity", f"Low-intensity help, such as guided self-help or courses: {why}"
+    )
+
+
+def generic_reason(record: ServiceRecord, query: MatchQuery, advice: NiceAdvice) -> Reason | None:
+    found = r.generic_modality(advice, record, query.age)
+    if found is None:
+        return None
+    modality, _ = found
+    label = modality_label(modality)
+    return Reason(
+        "nice_generic",
+        f"{label[0].upper()}{label[1:]}, not the specific therapy NICE names for this",
+    )
 
 
 def preference_reasons(record: ServiceRecord, query: MatchQuery) -> list[Reason]:
@@ -167,8 +212,17 @@ def build_reasons(
     beyond_radius: bool,
     remote_credit: bool,
 ) -> tuple[Reason, ...]:
-    """Reasons in a fixed order: NICE fit, preference, fit, access, cost, wait, status."""
-    reasons = nice_reasons(nice_option, advice)
+    """Reasons in a fixed order: who it is for, NICE fit, preference, fit, access, cost, wait,
+    status. ``lead_reasons`` then moves the one that sets it above the next result first."""
+    reasons: list[Reason] = []
+    eligibility = eligibility_reason(record, query)
+    if eligibility is not None:
+        reasons.append(eligibility)
+    intensity = intensity_reason(record, query)
+    if intensity is not None:
+        reasons.append(intensity)
+    generic = generic_reason(record, query, advice) if nice_option is None else None
+    reasons += [generic] if generic is not None else nice_reasons(nice_option, advice)
     reasons += preference_reasons(record, query)
     if r.is_specialist(record, query.need, rules):
         reasons.append(Reason("specialist", f"Specialises in {need_context(query.need, '')}"))
@@ -244,3 +298,57 @@ def make_panel_row(
         ),
         nearest_beyond_km=None if available else nearest_beyond_km,
     )
+
+
+def _nice_points(result: RankedService, rules: ScoringRules) -> float:
+    option = result.nice_option
+    return r.option_points(option, rules) if option is not None else 0.0
+
+
+def _weeks(result: RankedService) -> float:
+    weeks, _, _ = r.wait_figure(result.record)
+    return float("inf") if weeks is None else float(weeks)
+
+
+def _lead_codes(
+    this: RankedService, below: RankedService, query: MatchQuery, rules: ScoringRules
+) -> tuple[str, ...]:
+    """Codes of the reasons that set ``this`` above ``below``, most telling first."""
+    if r.eligibility_state(this.record, query) == r.UNSTATED:
+        return ("eligibility_only_for",)
+    if r.intensity_tier(this.record, query):
+        return ("low_intensity",)
+    if _nice_points(this, rules) > _nice_points(below, rules):
+        return ("nice_first_line", "nice_option", "nice_alternative", "nice_subgroup")
+    preferences = [c for c in this.reason_codes if c.startswith("preference_")]
+    if len(preferences) > len([c for c in below.reason_codes if c.startswith("preference_")]):
+        return tuple(preferences)
+    if this.distance_km is not None and (
+        below.distance_km is None or this.distance_km < below.distance_km
+    ):
+        return ("distance",)
+    if _weeks(this) < _weeks(below):
+        return ("wait_short", "wait")
+    return ("eligibility_met",)
+
+
+def lead_reasons(
+    results: Sequence[RankedService], query: MatchQuery, rules: ScoringRules
+) -> tuple[RankedService, ...]:
+    """Put first the reason this result is above the next: its NICE option and place, a
+    preference met, nearer, a shorter wait, eligibility met. A restricted service the person
+    has not said they qualify for, and a low-intensity one for more severe, lead with that."""
+    out = []
+    for i, result in enumerate(results):
+        below = results[i + 1] if i + 1 < len(results) else None
+        codes = _lead_codes(result, below, query, rules) if below is not None else ()
+        if below is None:
+            codes = tuple(
+                c for c in ("eligibility_only_for", "low_intensity") if c in result.reason_codes
+            )
+        lead = [reason for reason in result.reasons if reason.code in codes][:1]
+        if lead:
+            rest = tuple(reason for reason in result.reasons if reason is not lead[0])
+            result = replace(result, reasons=(lead[0], *rest))
+        out.append(result)
+    return tuple(out)

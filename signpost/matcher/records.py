@@ -63,6 +63,15 @@ class ServiceRecord:
     waits: tuple[Wait, ...] = ()
     how_to_refer: str | None = None
     url: str | None = None  # the service's page in Signpost
+    # Specific protocols it declares (protocols.yaml slugs): only these earn credit for a NICE
+    # option of that kind.
+    protocols: frozenset[str] = field(default_factory=frozenset)
+    # Modalities it offers only at low intensity (courses, digital programmes); guided self-help
+    # is low by nature and need not be listed.
+    low_intensity: frozenset[str] = field(default_factory=frozenset)
+    # Who it is only for (eligibility slugs, vocabularies.yaml): every one must apply.
+    eligibility: frozenset[str] = field(default_factory=frozenset)
+    eligibility_note: str | None = None  # names the college or GP area where one is needed
 
     @property
     def remote(self) -> bool:

@@ -31,6 +31,8 @@ NOT_SURE = "not-sure"
 # NHS listing is shown with a "check with your GP" flag, because hiding it can leave someone
 # at risk with only charity or paid options.
 STATUTORY_SECTORS = frozenset({"nhs"})
+# Severities where a low-intensity offer earns no NICE credit: "unsure" may be more severe.
+STRICT_SEVERITIES = frozenset({"more-severe", "unsure"})
 
 
 def quantise(value: float) -> float:
@@ -39,7 +41,10 @@ def quantise(value: float) -> float:
     Distances are compared and scored after this, so the fast haversine and geopy's formula,
     which differ in the last bits, give identical rankings.
     """
-    return math.floor(value * 1000.0 + 0.5) / 1000.0
+    # Snap to 1e-9 first: geopy and the haversine differ in the last bits, and a distance
+    # exactly on a half-metre (5.4375 km) would otherwise round up in one and down in the other.
+    snapped = math.floor(value * 1e9 + 0.5) / 1e9
+    return math.floor(snapped * 1000.0 + 0.5) / 1000.0
 
 
 def service_delivery(record: ServiceRecord) -> frozenset[str]:
@@ -117,10 +122,103 @@ def hidden_for_staleness(record: ServiceRecord, query: MatchQuery) -> bool:
     return is_stale(record, query) and not is_statutory(record)
 
 
+# -- eligibility ----------------------------------------------------------------------------
+
+OPEN = "open"  # not restricted
+MET = "met"  # restricted, and the person said every restriction applies
+IMPLIED = "implied"  # restricted, not answered, but the need says it (psychosis: first episode)
+UNSTATED = "unstated"  # restricted and the person did not answer: shown below open services
+EXCLUDED = "excluded"  # the person answered and a restriction does not apply: never shown
+
+
+@lru_cache(maxsize=64)
+def implied_circumstances(need: str) -> frozenset[str]:
+    """Eligibility the need itself says, used only when the person did not answer."""
+    return frozenset(
+        slug
+        for slug, item in get_vocabularies().eligibility.items()
+        if need in item.implied_by_needs
+    )
+
+
+def eligibility_state(record: ServiceRecord, query: MatchQuery) -> str:
+    if not record.eligibility:
+        return OPEN
+    if query.circumstances is not None:
+        return MET if record.eligibility <= frozenset(query.circumstances) else EXCLUDED
+    return IMPLIED if record.eligibility <= implied_circumstances(query.need) else UNSTATED
+
+
+def eligibility_ok(record: ServiceRecord, query: MatchQuery) -> bool:
+    return eligibility_state(record, query) != EXCLUDED
+
+
+def eligibility_tier(record: ServiceRecord, query: MatchQuery) -> int:
+    """1 puts a service below every open one: the person has not said they qualify."""
+    return 1 if eligibility_state(record, query) == UNSTATED else 0
+
+
+# -- intensity and protocols --------------------------------------------------------------
+
+
+def strict_intensity(query: MatchQuery) -> bool:
+    """More severe, or possibly so: low-intensity offers earn no NICE credit."""
+    return query.severity in STRICT_SEVERITIES and query.need != NOT_SURE
+
+
+@lru_cache(maxsize=4096)
+def _low(modalities: frozenset[str], declared_low: frozenset[str]) -> frozenset[str]:
+    return get_vocabularies().low_intensity_modalities(modalities, declared_low)
+
+
+def low_modalities(record: ServiceRecord) -> frozenset[str]:
+    return _low(record.modalities, record.low_intensity)
+
+
+def high_modalities(record: ServiceRecord) -> frozenset[str]:
+    return record.modalities - low_modalities(record)
+
+
+def low_intensity_only(record: ServiceRecord) -> bool:
+    """Every therapy it offers is low intensity (guided self-help, courses, digital)."""
+    return bool(record.modalities) and not high_modalities(record)
+
+
+def intensity_tier(record: ServiceRecord, query: MatchQuery) -> int:
+    """1 puts a low-intensity-only service below the others for more severe or unsure."""
+    return 1 if strict_intensity(query) and low_intensity_only(record) else 0
+
+
+@lru_cache(maxsize=4096)
+def _protocols(declared: frozenset[str], modalities: frozenset[str]) -> frozenset[str]:
+    return get_vocabularies().effective_protocols(declared, modalities)
+
+
+def service_protocols(record: ServiceRecord) -> frozenset[str]:
+    """Protocols it delivers: declared, implied by a modality that is one when offered at high
+    intensity (an applied relaxation course is not the therapist-led protocol), and counts_as."""
+    return _protocols(record.protocols, high_modalities(record))
+
+
+def protocol_option(option: NiceOption) -> bool:
+    """NICE names a specific protocol: only services declaring it are credited."""
+    return option.kind is not None and option.kind in get_vocabularies().protocols
+
+
+def low_option(option: NiceOption) -> bool:
+    """A NICE option that is itself low intensity (guided self-help)."""
+    vocab = get_vocabularies()
+    if protocol_option(option):
+        return vocab.protocols[str(option.kind)].intensity == "low"
+    modality = vocab.modalities.get(option.modality)
+    return modality is not None and modality.intensity == "low"
+
+
 def passes_static_filters(record: ServiceRecord, query: MatchQuery) -> bool:
     """Every hard filter that does not depend on where the person is."""
     return (
-        need_ok(record, query.need)
+        eligibility_ok(record, query)
+        and need_ok(record, query.need)
         and age_ok(record, query.age_range)
         and within_cost_cap(record, query.max_cost)
         and (not query.self_referral or "self-referral" in record.referral_routes)
@@ -170,10 +268,20 @@ def modality_satisfies(service_modality: str, target: str | NiceOption, age: int
     return satisfies(service_modality, target, age)
 
 
-def offers_option(option: NiceOption, record: ServiceRecord, age: int | None) -> bool:
+def offers_option(
+    option: NiceOption, record: ServiceRecord, age: int | None, strict: bool = False
+) -> bool:
+    """The service delivers this NICE option: the named protocol when NICE names one, else a
+    modality that counts as it; when ``strict``, a low-intensity offer delivers only a
+    low-intensity option (a CBT course is not individual CBT)."""
     if option.format and option.format not in record.formats:
         return False
-    return any(modality_satisfies(m, option, age) for m in record.modalities)
+    if strict and not low_option(option) and low_intensity_only(record):
+        return False
+    if protocol_option(option):
+        return option.kind in service_protocols(record)
+    modalities = high_modalities(record) if strict and not low_option(option) else record.modalities
+    return any(modality_satisfies(m, option, age) for m in modalities)
 
 
 def option_points(option: NiceOption, rules: ScoringRules) -> float:
@@ -198,13 +306,41 @@ def option_priority(options: Sequence[NiceOption]) -> tuple[int, ...]:
     return tuple(recommended + medication + rest)
 
 
+def creditable(option: NiceOption, strict: bool) -> bool:
+    """For more severe or unsure, a low-intensity option earns no credit."""
+    return not (strict and low_option(option))
+
+
 def credited_option(
-    advice: NiceAdvice, record: ServiceRecord, age: int | None
+    advice: NiceAdvice, record: ServiceRecord, query: MatchQuery
 ) -> NiceOption | None:
-    """The NICE option a service is credited with (NiceAdvice.status_for, formats applied)."""
+    """The NICE option a service is credited with: the first it delivers in the advice's
+    order (option_priority), protocols and intensity applied."""
     if not advice.has_guidance:
         return None
-    return advice.status_for(record.modalities, age, formats=record.formats)
+    options = tuple(advice.options)
+    strict = strict_intensity(query)
+    for i in option_priority(options):
+        option = options[i]
+        if creditable(option, strict) and offers_option(option, record, query.age, strict):
+            return option
+    return None
+
+
+def generic_modality(
+    advice: NiceAdvice, record: ServiceRecord, age: int | None
+) -> tuple[str, NiceOption] | None:
+    """A modality the service offers that is the broad form of a specific protocol NICE names
+    (counselling for SSCM), when it does not declare the protocol: shown honestly, no credit."""
+    if not advice.has_guidance:
+        return None
+    for option in advice.options:
+        if not option.recommended or not protocol_option(option):
+            continue
+        for modality in sorted(record.modalities):
+            if modality_satisfies(modality, option.modality, age):
+                return modality, option
+    return None
 
 
 def named_matches(record: ServiceRecord, query: MatchQuery) -> tuple[str, ...]:

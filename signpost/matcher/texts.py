@@ -134,3 +134,24 @@ def remote_phrase(modes: frozenset[str]) -> str:
 
 def plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
+
+
+def eligibility_names(slugs: frozenset[str] | set[str], note: str | None = None) -> str:
+    """ "people who have served in the UK armed forces and women": who a service is only for.
+    The listing's note names the college or GP area where the vocabulary needs one."""
+    vocab = get_vocabularies().eligibility
+    details = [vocab[s] for s in sorted(slugs) if s in vocab and vocab[s].detail]
+    # The note belongs to the one restriction that needs it, or else to the whole line.
+    names = [
+        vocab[s].label(note if details and vocab[s] is details[0] else None)
+        if s in vocab
+        else s.replace("-", " ")
+        for s in sorted(slugs)
+    ]
+    text = join_words(names)
+    return f"{text} ({note})" if note and not details else text
+
+
+def only_for(slugs: frozenset[str] | set[str], note: str | None = None) -> str:
+    """ "Only for women": shown on cards, service pages, the GP table and the handout."""
+    return f"Only for {eligibility_names(slugs, note)}" if slugs else ""

@@ -6,6 +6,7 @@ location; service_area for catchment), with Signpost's clinical tags on the serv
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -111,6 +112,11 @@ class Service(db.Model):
     trainees_deliver: Mapped[bool] = mapped_column(default=False)
     languages: Mapped[str] = mapped_column(String(300), default="English")  # comma-separated
     communities: Mapped[str] = mapped_column(String(300), default="")  # comma-separated
+    # Specific protocols delivered (protocols.yaml slugs) and who the service is only for
+    # (eligibility slugs, vocabularies.yaml), comma-separated; the note names the college or area.
+    protocols: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    eligibility: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    eligibility_note: Mapped[str | None] = mapped_column(String(200))
     catchment_national: Mapped[bool] = mapped_column(default=False)
     catchment_radius_km: Mapped[float | None] = mapped_column(Float)
     last_verified_on: Mapped[date | None] = mapped_column(Date)
@@ -181,8 +187,24 @@ class Service(db.Model):
     def community_list(self) -> list[str]:
         return [x.strip() for x in self.communities.split(",") if x.strip()]
 
-    def set_modalities(self, values: list[str]) -> None:
-        self.modality_links = [ServiceModality(modality=v) for v in sorted(set(values))]
+    @property
+    def protocol_list(self) -> list[str]:
+        return [x.strip() for x in (self.protocols or "").split(",") if x.strip()]
+
+    @property
+    def eligibility_list(self) -> list[str]:
+        return [x.strip() for x in (self.eligibility or "").split(",") if x.strip()]
+
+    @property
+    def low_intensity_modalities(self) -> list[str]:
+        return [link.modality for link in self.modality_links if link.intensity == "low"]
+
+    def set_modalities(self, values: list[str], low_intensity: Iterable[str] = ()) -> None:
+        low = set(low_intensity)
+        self.modality_links = [
+            ServiceModality(modality=v, intensity="low" if v in low else "high")
+            for v in sorted(set(values))
+        ]
 
     def set_needs(self, values: list[str]) -> None:
         self.need_links = [ServiceNeed(need=v) for v in sorted(set(values))]
@@ -194,11 +216,14 @@ class Service(db.Model):
 
 class ServiceModality(db.Model):
     __tablename__ = "service_modalities"
+    __table_args__ = (CheckConstraint("intensity IN ('low', 'high')", name="intensity"),)
 
     service_id: Mapped[str] = mapped_column(
         ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
     )
     modality: Mapped[str] = mapped_column(ForeignKey("modalities.slug"), primary_key=True)
+    # Low: guided self-help, courses, digital programmes; high: one-to-one therapist-led.
+    intensity: Mapped[str] = mapped_column(String(4), default="high", server_default="high")
 
 
 class ServiceNeed(db.Model):

@@ -90,6 +90,23 @@ SERVICE_COLUMNS = (
     Column("capacity", "accepting (default), waitlist or closed.", "waitlist"),
     Column("languages", "Languages, separated by ;", "English; Urdu"),
     Column("communities", "Communities the service focuses on, separated by ;", ""),
+    Column(
+        "eligibility",
+        "Who the service is only for, as slugs separated by ; (e.g. perinatal; women-only). "
+        "Leave empty if anyone can use it.",
+        "",
+    ),
+    Column("eligibility_note", "The college or GP area an eligibility names.", ""),
+    Column(
+        "protocols",
+        "Specific therapies NICE names that you deliver as designed (e.g. cbt-ed; sscm).",
+        "",
+    ),
+    Column(
+        "low_intensity",
+        "Modalities you offer only as guided self-help, courses or digital (separated by ;).",
+        "",
+    ),
     Column("typical_sessions", "Typical number of sessions.", "12 weekly sessions"),
     Column("registration_bodies", "Practitioners' registration bodies.", "BACP; UKCP"),
     Column("trainees_deliver", "yes if trainees deliver therapy, else no.", "yes"),
@@ -363,6 +380,14 @@ class CsvRows:
         _put(record, "maximum_age", number("maximum_age", whole=True, high=130))
         _put(record, "languages", [{"name": x} for x in _split(row.get("languages", ""))])
         _put(record, "x_communities", _split(row.get("communities", "")))
+        _put(record, "x_eligibility", [x.lower() for x in _split(row.get("eligibility", ""))])
+        _put(record, "x_eligibility_note", row.get("eligibility_note"))
+        _put(record, "x_protocols", [x.lower() for x in _split(row.get("protocols", ""))])
+        _put(
+            record,
+            "x_intensity",
+            {x.lower(): "low" for x in _split(row.get("low_intensity", ""))},
+        )
         _put(record, "x_last_verified", day("last_verified"))
 
         # catchment

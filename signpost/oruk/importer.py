@@ -44,6 +44,7 @@ from signpost.oruk.schema import DATE_PATTERN, UUID_PATTERN
 from signpost.oruk.schema import SERVICE as SERVICE_SCHEMA
 from signpost.oruk.serialise import AREA_NAMES
 from signpost.oruk.taxonomy import Catalogue, make_id
+from signpost.vocab import get_vocabularies
 
 JSON = dict[str, Any]
 CHUNK = 500
@@ -128,6 +129,7 @@ class ParsedService:
     locations: list[JSON]
     links: list[JSON]  # service_at_locations rows
     waits: list[JSON]
+    low_intensity: list[str] = field(default_factory=list)
 
 
 def record_label(index: int, record: object, prefix: str = "record") -> str:
@@ -504,6 +506,16 @@ def parse_service(
         if _text(item.get("name"))
     ]
     communities = [_text(c).replace(",", " ") for c in record.get("x_communities") or []]
+    vocab = get_vocabularies()
+    eligibility = _slugs(check, "x_eligibility", record.get("x_eligibility"), vocab.eligibility)
+    protocols = _slugs(check, "x_protocols", record.get("x_protocols"), vocab.protocols)
+    offered = {t.slug for t in terms if t.taxonomy == tx.MODALITIES}
+    low_intensity = []
+    for modality, level in sorted((record.get("x_intensity") or {}).items()):
+        if modality not in offered:
+            check.warn(f"x_intensity.{modality}", "intensity for a modality not offered; skipped")
+        elif level == "low":
+            low_intensity.append(modality)
     service = {
         "id": service_id,
         "organization_id": organization_id,
@@ -526,6 +538,9 @@ def parse_service(
         "trainees_deliver": bool(record.get("x_trainees_deliver", False)),
         "languages": ", ".join(languages),
         "communities": ", ".join(c for c in communities if c),
+        "eligibility": ", ".join(eligibility),
+        "eligibility_note": _or_none(_text(record.get("x_eligibility_note"))[:200]),
+        "protocols": ", ".join(protocols),
         "catchment_national": bool(record.get("x_catchment_national", False)),
         "catchment_radius_km": record.get("x_catchment_radius_km"),
         "last_verified_on": verified,
@@ -546,8 +561,21 @@ def parse_service(
         locations=locations,
         links=links,
         waits=waits,
+        low_intensity=low_intensity,
     )
     return parsed, [], check.warnings
+
+
+def _slugs(check: _Checker, where: str, values: object, known: Mapping[str, object]) -> list[str]:
+    """Slugs from a closed vocabulary; anything else is a problem naming the field."""
+    found = []
+    for index, value in enumerate(values or []):  # type: ignore[attr-defined]
+        slug = _text(value).lower()
+        if slug not in known:
+            check.problem(f"{where}[{index}]", f"unknown value {slug!r}")
+        elif slug not in found:
+            found.append(slug)
+    return sorted(found)
 
 
 # --------------------------------------------------------------------------- writing
@@ -656,7 +684,8 @@ class _Writer:
         self.summary.services_updated += len(updates)
 
         children: list[tuple[Any, list[JSON]]] = [
-            (ServiceModality, [{"service_id": p.service["id"], "modality": m}
+            (ServiceModality, [{"service_id": p.service["id"], "modality": m,
+                                "intensity": "low" if m in p.low_intensity else "high"}
                                for p in parsed for m in p.modalities]),
             (ServiceNeed, [{"service_id": p.service["id"], "need": n}
                            for p in parsed for n in p.needs]),

@@ -143,6 +143,13 @@ SERVICE: Schema = {
             "x_typical_sessions": text(120),
             "x_trainees_deliver": {"type": "boolean"},
             "x_communities": array(text(60)),
+            "x_eligibility": array(text(40)),
+            "x_eligibility_note": text(200),
+            "x_protocols": array(text(40)),
+            "x_intensity": {
+                "type": "object",
+                "additionalProperties": {"enum": ["low", "high"]},
+            },
             "x_catchment_national": {"type": "boolean"},
             "x_catchment_radius_km": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000},
         },

@@ -328,6 +328,10 @@ def service_full(service: Service, cat: Catalogue, *, with_locations: bool = Tru
     put(out, "x_typical_sessions", service.typical_sessions)
     out["x_trainees_deliver"] = bool(service.trainees_deliver)
     put(out, "x_communities", split_list(service.communities))
+    put(out, "x_eligibility", sorted(service.eligibility_list))
+    put(out, "x_eligibility_note", service.eligibility_note)
+    put(out, "x_protocols", sorted(service.protocol_list))
+    put(out, "x_intensity", {link.modality: link.intensity for link in service.modality_links})
     out["x_catchment_national"] = bool(service.catchment_national)
     put(out, "x_catchment_radius_km", _number(service.catchment_radius_km))
     return out

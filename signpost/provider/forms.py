@@ -485,6 +485,21 @@ def vocabulary_choices(kind: str) -> list[tuple[str, str]]:
     return [(slug, vocab.name(kind, slug)) for slug in values]
 
 
+def protocol_choices() -> list[tuple[str, str]]:
+    from signpost.vocab import get_vocabularies
+
+    return [(slug, p.name) for slug, p in get_vocabularies().protocols.items()]
+
+
+def eligibility_choices() -> list[tuple[str, str]]:
+    """(slug, "Only for ...") pairs: the restriction as patients will read it."""
+    from signpost.vocab import get_vocabularies
+
+    return [
+        (slug, f"Only for {item.label()}") for slug, item in get_vocabularies().eligibility.items()
+    ]
+
+
 def community_choices() -> list[tuple[str, str]]:
     from signpost.search.presenters import COMMUNITIES
 
@@ -584,6 +599,15 @@ class ServiceForm(SignpostForm):
             Length(max=300, message="Languages must be 300 characters or fewer"),
         ],
     )
+    low_intensity = Checkboxes(
+        "Therapies offered only as guided self-help, courses or digital programmes (optional)"
+    )
+    protocols = Checkboxes("Specific therapies delivered as designed (optional)")
+    eligibility = Checkboxes("Is the service only for some people? (optional)")
+    eligibility_note = StringField(
+        "College, university or GP area the service is for (optional)",
+        validators=[Length(max=200, message="College or area must be 200 characters or fewer")],
+    )
     communities = Checkboxes("Communities the service focuses on (optional)")
     other_communities = StringField(
         "Other communities (optional)",
@@ -650,9 +674,13 @@ class ServiceForm(SignpostForm):
         self.delivery.set_options(vocabulary_choices("delivery"))
         self.referral_routes.set_options(vocabulary_choices("referral_routes"))
         self.communities.set_options(community_choices())
+        self.low_intensity.set_options(vocabulary_choices("modalities"))
+        self.protocols.set_options(protocol_choices())
+        self.eligibility.set_options(eligibility_choices())
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
+        valid &= self._validate_eligibility()
         if not self.minimum_age.errors and not self.maximum_age.errors:
             low, high = _whole(self.minimum_age.data), _whole(self.maximum_age.data)
             if low is not None and high is not None and high < low:
@@ -701,6 +729,26 @@ class ServiceForm(SignpostForm):
                     return False
         return True
 
+    def _validate_eligibility(self) -> bool:
+        """Low intensity only for therapies offered; a college or area named where needed."""
+        from signpost.vocab import get_vocabularies
+
+        valid = True
+        offered = set(self.modalities.data or [])
+        if set(self.low_intensity.data or []) - offered:
+            self.low_intensity.errors.append(
+                "Select only therapies the service offers as guided self-help, courses or digital"
+            )
+            valid = False
+        vocab = get_vocabularies().eligibility
+        detailed = [vocab[s] for s in self.eligibility.data or [] if s in vocab and vocab[s].detail]
+        if detailed and not (self.eligibility_note.data or "").strip():
+            self.eligibility_note.errors.append(
+                f"Enter {detailed[0].detail.replace('a named', 'the')} the service is for"
+            )
+            valid = False
+        return valid
+
     @classmethod
     def from_content(cls, content: Content, version: str) -> ServiceForm:
         known = {slug for slug, _name in community_choices()}
@@ -723,11 +771,21 @@ class ServiceForm(SignpostForm):
                     "website",
                     "email",
                     "phone",
+                    "eligibility_note",
                 )
             },
             **{
                 k: list(content.get(k, []))
-                for k in ("modalities", "needs", "formats", "delivery", "referral_routes")
+                for k in (
+                    "modalities",
+                    "needs",
+                    "formats",
+                    "delivery",
+                    "referral_routes",
+                    "low_intensity",
+                    "protocols",
+                    "eligibility",
+                )
             },
             "version": version,
             "minimum_age": _number_text(content.get("minimum_age")),
@@ -779,6 +837,10 @@ class ServiceForm(SignpostForm):
             "formats": sorted(self.formats.data or []),
             "delivery": sorted(self.delivery.data or []),
             "referral_routes": sorted(self.referral_routes.data or []),
+            "low_intensity": sorted(self.low_intensity.data or []),
+            "protocols": sorted(self.protocols.data or []),
+            "eligibility": sorted(self.eligibility.data or []),
+            "eligibility_note": (self.eligibility_note.data or "").strip() or None,
             "languages": _split_list(self.languages.data),
             "communities": [
                 *sorted(self.communities.data or []),

@@ -46,6 +46,9 @@ class FieldError:
     message: str
 
 
+NONE_APPLY = "none"  # the answer "none of these apply to me"
+
+
 @dataclass(frozen=True)
 class SearchParams:
     location: str
@@ -63,6 +66,8 @@ class SearchParams:
     radius_km: float = DEFAULT_RADIUS_KM
     limit: int = DEFAULT_LIMIT
     services: tuple[str, ...] = field(default=())  # GP handout: the ticked services
+    # Eligibility slugs the person said apply; None: not answered; (): "none of these".
+    circumstances: tuple[str, ...] | None = None
 
     def to_query(self) -> list[tuple[str, str]]:
         """The canonical query string pairs, for shareable links and the QR code."""
@@ -89,6 +94,8 @@ class SearchParams:
             pairs.append(("radius_km", f"{self.radius_km:g}"))
         if self.limit != DEFAULT_LIMIT:
             pairs.append(("limit", str(self.limit)))
+        if self.circumstances is not None:
+            pairs += [("circumstance", c) for c in self.circumstances or (NONE_APPLY,)]
         return pairs
 
     @property
@@ -119,6 +126,8 @@ class SearchParams:
         ):
             if value is not None:
                 body[key] = value
+        if self.circumstances is not None:
+            body["circumstance"] = list(self.circumstances)
         return body
 
 
@@ -287,6 +296,7 @@ def parse_search(
         errors.append(FieldError("language", "unknown_language", "Select a language from the list"))
     community = _clean(args.get("community")).lower()[:40] or None
     services = tuple(dict.fromkeys(_clean(s) for s in args.getlist("service") if _clean(s)))[:5]
+    circumstances = _circumstances(args, errors)
 
     if errors:
         raise SearchInputError(errors)
@@ -306,7 +316,26 @@ def parse_search(
         radius_km=radius_km,
         limit=limit,
         services=services,
+        circumstances=circumstances,
     )
+
+
+def _circumstances(args: QueryArgs, errors: list[FieldError]) -> tuple[str, ...] | None:
+    """Repeatable ``circumstance``: eligibility slugs, or "none" for none of them. Absent
+    means the person did not answer, which is not the same as "none"."""
+    given = {_clean(c).lower() for c in args.getlist("circumstance") if _clean(c)}
+    if not given:
+        return None
+    known = get_vocabularies().eligibility
+    unknown = given - set(known) - {NONE_APPLY}
+    if unknown:
+        errors.append(
+            FieldError(
+                "circumstance", "unknown_circumstance", "Select from the list of circumstances"
+            )
+        )
+        return None
+    return tuple(sorted(given - {NONE_APPLY}))
 
 
 def parse_args(args: QueryArgs) -> SearchParams:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from signpost.freshness import freshness
 from signpost.matcher.records import ServiceRecord, Wait
 from signpost.matcher.results import ChoicePanelRow, RankedService
-from signpost.matcher.rules import STATUTORY_SECTORS
+from signpost.matcher.rules import STATUTORY_SECTORS, low_modalities, service_protocols
+from signpost.matcher.texts import only_for
 from signpost.nice import Guideline, ModalityUse, get_protocols
 from signpost.search.ways_forward import safety_net, urgent_view
 from signpost.vocab import get_vocabularies
@@ -275,6 +276,8 @@ def result_row(
         "nice_label": ranked.nice_option.label if ranked.nice_option else None,
         "beyond_radius": ranked.beyond_radius,
         "demo": record.demo,
+        "only_for": only_for(record.eligibility, record.eligibility_note),
+        "low_intensity": "low_intensity" in ranked.reason_codes,
     }
 
 
@@ -305,7 +308,34 @@ def present(
         "query_pairs": found.params.to_query(),
         "urgent": urgent_view(found.params.need, outcome.query.age_range),
         **safety_net(found.params, outcome.query.age_range, not outcome.results),
+        "order_notes": order_notes(outcome),
     }
+
+
+def order_notes(outcome: Any) -> list[str]:
+    """Why the list is in this order, when the order is more than points: low-intensity
+    services after the rest for more severe or unsure, and services only for some people last."""
+    codes = {code for ranked in outcome.results for code in ranked.reason_codes}
+    notes = []
+    if "low_intensity" in codes:
+        if outcome.query.severity == "unsure":
+            notes.append(
+                "You are not sure how much this affects your daily life, so it may be more "
+                "severe. Services with one-to-one time with a therapist come first; guided "
+                "self-help and courses come after them."
+            )
+        else:
+            notes.append(
+                "For more severe problems NICE suggests therapy with more time from a "
+                "therapist, so guided self-help and courses come after those services."
+            )
+    if "eligibility_only_for" in codes:
+        notes.append(
+            "Services only for some people (for example veterans, or people who are pregnant) "
+            'come last, saying who they are for. Answer "Do any of these apply to you?" to '
+            "see only the ones you can use."
+        )
+    return notes
 
 
 def service_summary(record: ServiceRecord) -> dict[str, Any]:
@@ -348,6 +378,17 @@ def service_summary(record: ServiceRecord) -> dict[str, Any]:
         summary["waits"] = waits
     if record.last_verified is not None:
         summary["last_verified"] = record.last_verified.isoformat()
+    summary["intensity"] = {
+        m: "low" if m in low_modalities(record) else "high" for m in sorted(record.modalities)
+    }
+    protocols = service_protocols(record)
+    if protocols:
+        summary["protocols"] = sorted(protocols)
+    if record.eligibility:
+        summary["eligibility"] = sorted(record.eligibility)
+        summary["only_for"] = only_for(record.eligibility, record.eligibility_note)
+        if record.eligibility_note:
+            summary["eligibility_note"] = record.eligibility_note
     return summary
 
 
@@ -395,6 +436,18 @@ def present_service(
             service.last_verified_on, today, flag_days, hide_days, statutory=statutory
         ),
         "ages": age_text(service.minimum_age, service.maximum_age),
+        "only_for": only_for(frozenset(service.eligibility_list), service.eligibility_note),
+        "low_intensity": [
+            vocab.modalities[m].name
+            for m in sorted(
+                vocab.low_intensity_modalities(service.modalities, service.low_intensity_modalities)
+            )
+            if m in vocab.modalities
+        ],
+        "protocols": [
+            vocab.protocols[p].name
+            for p in sorted(vocab.effective_protocols(service.protocol_list, service.modalities))
+        ],
     }
 
 

@@ -70,6 +70,7 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
         community=params.community,
         radius_km=params.radius_km,
         limit=params.limit,
+        circumstances=params.circumstances,
         stale_after_days=current_app.config["STALE_HIDE_DAYS"],
         flag_after_days=current_app.config["STALE_FLAG_DAYS"],
     )

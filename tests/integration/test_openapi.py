@@ -30,8 +30,12 @@ SERVICE_FILTERS = {
 }  # fmt: skip
 MATCH_PARAMETERS = {
     "location", "need", "age", "age_band", "severity", "modality", "relational", "delivery",
-    "max_cost", "self_referral", "language", "radius_km", "limit",
+    "max_cost", "self_referral", "language", "radius_km", "limit", "circumstance",
 }  # fmt: skip
+
+
+def parameters_of(spec: dict) -> dict:
+    return {p["name"]: p for p in spec["components"]["parameters"].values()}
 
 
 @pytest.fixture(autouse=True)
@@ -106,8 +110,10 @@ def test_match_is_described_from_the_contract(spec: dict[str, Any]) -> None:
     summary = schemas["MatchServiceSummary"]["properties"]
     assert {"id", "name", "url", "organization", "modalities", "needs", "formats", "delivery",
             "referral_routes", "minimum_age", "maximum_age", "cost", "capacity", "waits",
-            "last_verified", "demo"} == set(summary)  # fmt: skip
-    parameters = {p["name"]: p for p in spec["components"]["parameters"].values()}
+            "last_verified", "demo", "intensity", "protocols", "eligibility",
+            "eligibility_note", "only_for"} == set(summary)  # fmt: skip
+    assert parameters_of(spec)["circumstance"]["explode"] is True
+    parameters = parameters_of(spec)
     assert parameters["modality"]["schema"]["type"] == "array"
     assert parameters["modality"]["explode"] is True
     assert parameters["limit"]["schema"]["maximum"] == 100

@@ -201,7 +201,46 @@ BAD_EDITS = [
     ({"email": "not-an-email"}, "email", "Enter an email address in the correct format"),
     ({"phone": "call us"}, "phone", "Enter a phone number"),
     ({"modalities": ["counselling", "astrology"]}, "modalities", "from the list"),
+    (
+        {"modalities": ["counselling"], "low_intensity": ["cbt"]},
+        "low_intensity",
+        "Select only therapies the service offers",
+    ),
+    (
+        {"eligibility": ["students"], "eligibility_note": ""},
+        "eligibility_note",
+        "Enter the college or university the service is for",
+    ),
+    ({"eligibility": ["astronauts"]}, "eligibility", "from the list"),
+    ({"protocols": ["astrology"]}, "protocols", "from the list"),
 ]
+
+
+def test_eligibility_protocols_and_intensity_are_saved_with_a_revision(
+    client: FlaskClient, db_session: Session, unapproved: tuple[Service, object]
+) -> None:
+    service, owner = unapproved
+    sign_in_as(client, owner)  # type: ignore[arg-type]
+    data = service_form_data(
+        service,
+        modalities=["cbt", "counselling", "guided-self-help"],
+        low_intensity=["cbt"],
+        protocols=["cbt-ed", "sscm"],
+        eligibility=["students", "women-only"],
+        eligibility_note="Example College",
+    )
+    response = post(client, f"/provider/services/{service.id}/edit", data)
+    assert response.status_code == 302
+    refresh(service)
+    assert service.low_intensity_modalities == ["cbt"]
+    assert service.protocol_list == ["cbt-ed", "sscm"]
+    assert service.eligibility_list == ["students", "women-only"]
+    assert service.eligibility_note == "Example College"
+    [revision] = [r for r in revisions_for(db_session, service.id) if r.action == "update"]
+    assert revision.after["eligibility"] == ["students", "women-only"]
+    form = client.get(f"/provider/services/{service.id}/edit").text
+    assert re.search(r'value="sscm"[^>]*checked', form)
+    assert "Only for students of a named college or university" in form
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), BAD_EDITS)

@@ -519,9 +519,10 @@ def test_needs_without_guidance_rank_by_fit_and_access() -> None:
     assert outcome.panel == ()
     assert outcome.not_nearby == ()
     assert outcome.message == NO_GUIDANCE
-    assert all(
-        r.reasons[0] == Reason("no_nice_guidance", NO_GUIDANCE_TEXT) for r in outcome.results
-    )
+    assert all(Reason("no_nice_guidance", NO_GUIDANCE_TEXT) in r.reasons for r in outcome.results)
+    # The first reason says why each is above the next: the specialist is not nearer, so it
+    # keeps its NICE line first; the near general service leads with its distance.
+    assert outcome.results[1].reasons[0].code == "distance"
 
 
 def test_ties_break_on_distance_then_id() -> None:
@@ -860,7 +861,13 @@ def test_real_advice_credits_dit_as_short_term_psychodynamic() -> None:
 
 def test_real_advice_never_presents_cbt_for_me_cfs_as_a_cure() -> None:
     nice = get_nice().advise("physical-symptoms", 40, "unsure")
-    cbt = service("svc-cbt", modalities={"cbt"}, needs={"physical-symptoms"})
+    # NICE names a specific CBT for ME/CFS symptoms: a service declares it to count.
+    cbt = service(
+        "svc-cbt",
+        modalities={"cbt"},
+        needs={"physical-symptoms"},
+        protocols=frozenset({"cbt-me-cfs"}),
+    )
     outcome = run([cbt], query(need="physical-symptoms", severity="unsure", **WIDE), nice)
     ranked = result(outcome, "svc-cbt")
     assert ranked.nice_option is not None and ranked.nice_option.status != "symptom-support"

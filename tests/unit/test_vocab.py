@@ -244,7 +244,69 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("missing summary", lambda r: _modality(r, "mbt").pop("summary"), "(mbt)"),
     ("age band gap", lambda r: r["age_bands"][2].update(min_age=13), "'12-17'"),
     ("no open-ended band", lambda r: r["age_bands"][-1].update(max_age=99), "last band"),
+    ("bad intensity", lambda r: _modality(r, "cbt").update(intensity="medium"), "(cbt)"),
+    (
+        "eligibility implied by an unknown need",
+        lambda r: r["eligibility"][0].update(implied_by_needs=["sadness"]),
+        "'sadness'",
+    ),
+    (
+        "eligibility detail without a place in the name",
+        lambda r: r["eligibility"][0].update(detail="a named ward"),
+        "(perinatal)",
+    ),
+    (
+        "duplicate eligibility",
+        lambda r: r["eligibility"].append(dict(r["eligibility"][0])),
+        "'perinatal'",
+    ),
 ]
+
+PROTOCOLS_BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("unknown modality", lambda r: r["protocols"][0].update(modality="astrology"), "'astrology'"),
+    ("counts_as unknown", lambda r: r["protocols"][2].update(counts_as=["stp"]), "'stp'"),
+    ("no intensity", lambda r: r["protocols"][0].pop("intensity"), "(stpp)"),
+    ("duplicate", lambda r: r["protocols"].append(dict(r["protocols"][0])), "'stpp'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "named"),
+    [(m, n) for _, m, n in PROTOCOLS_BROKEN],
+    ids=[i for i, _, _ in PROTOCOLS_BROKEN],
+)
+def test_protocols_loader_rejects_a_broken_file(
+    tmp_path: Path, mutate: Callable[[dict[str, Any]], None], named: str
+) -> None:
+    from signpost.vocab import PROTOCOLS_PATH
+
+    raw = yaml.safe_load(PROTOCOLS_PATH.read_text(encoding="utf-8"))
+    mutate(raw)
+    path = tmp_path / "protocols.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    with pytest.raises(VocabularyError) as excinfo:
+        load_vocabularies(protocols_path=path)
+    assert named in str(excinfo.value)
+
+
+def test_protocols_close_over_counts_as_and_modalities_that_are_protocols(
+    vocab: Vocabularies,
+) -> None:
+    assert vocab.effective_protocols([], ["dit"]) == {"dit", "stpp"}
+    assert vocab.effective_protocols([], ["psychodynamic", "counselling", "cbt"]) == set()
+    assert vocab.effective_protocols(["sscm"], ["counselling"]) == {"sscm"}
+    assert "emdr" in vocab.effective_protocols([], ["emdr"])
+    assert vocab.low_intensity_modalities(["guided-self-help", "cbt"], []) == {"guided-self-help"}
+    assert vocab.low_intensity_modalities(["cbt"], ["cbt", "mindfulness"]) == {"cbt"}
+    for protocol in vocab.protocols.values():
+        assert protocol.modality in vocab.modalities
+
+
+def test_every_eligibility_reads_after_only_for(vocab: Vocabularies) -> None:
+    for item in vocab.eligibility.values():
+        assert "{detail}" not in item.label()
+        assert item.label("Example College").count("Example College") == 1
+        assert item.question[0].isupper()
 
 
 @pytest.mark.parametrize(
