@@ -1,7 +1,7 @@
 """eligibility, per-modality intensity and specific protocols on services
 
 Revision ID: b7e2c4d91a3f
-Revises: 5e1c0a7d9b21
+Revises: a16c0ffee016
 Create Date: 2026-11-30 17:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2c4d91a3f'
-down_revision = '5e1c0a7d9b21'
+down_revision = 'a16c0ffee016'
 branch_labels = None
 depends_on = None
 
