@@ -45,13 +45,13 @@ import yaml
 from signpost.vocab import (
     MAX_AGE,
     SEED_DATA,
+    Protocol,
     Vocabularies,
     check_age,
     get_vocabularies,
 )
 
 DEFAULT_PATH = SEED_DATA / "nice.yaml"
-PROTOCOLS_PATH = SEED_DATA / "protocols.yaml"
 
 #: Evidence levels for a source, strongest first: NICE's own page, an exact copy of NICE text, a
 #: near-verbatim reproduction, a secondary summary, the reviewer's recollection.
@@ -126,18 +126,6 @@ class Source:
     read: str
     evidence: str  # one of EVIDENCE_LEVELS
     verified_on: dt.date
-
-
-@dataclass(frozen=True, slots=True)
-class Protocol:
-    """A specific therapy protocol NICE names (seed_data/protocols.yaml)."""
-
-    slug: str
-    name: str
-    modality: str
-    intensity: str
-    summary: str
-    counts_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -883,66 +871,21 @@ def _combine(a: NiceOption, b: NiceOption) -> NiceOption:
     )
 
 
-def load_protocols(path: Path | None = None) -> dict[str, Protocol]:
-    """The specific therapy protocols (seed_data/protocols.yaml), checked, by slug."""
-    path = PROTOCOLS_PATH if path is None else Path(path)
-    vocab = get_vocabularies()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise NiceDataError(f"{path}: cannot read protocols: {exc}") from exc
-    items = raw.get("protocols") if isinstance(raw, Mapping) else None
-    if not isinstance(items, list) or not items:
-        raise NiceDataError(f"{path.name}: 'protocols' must be a non-empty list")
-    out: dict[str, Protocol] = {}
-    for index, item in enumerate(items):
-        slug = item.get("slug") if isinstance(item, Mapping) else None
-        where = f"{path.name}: protocols[{index}] ({slug})"
-        if not isinstance(slug, str) or not _ENTRY_ID.match(slug) or slug in out:
-            raise NiceDataError(f"{where}: bad or duplicate slug")
-        if item.get("modality") not in vocab.modalities:
-            raise NiceDataError(f"{where}: unknown modality {item.get('modality')!r}")
-        if item.get("intensity") not in ("high", "low"):
-            raise NiceDataError(f"{where}: intensity must be high or low")
-        out[slug] = Protocol(
-            slug=slug,
-            name=str(item.get("name", "")),
-            modality=item["modality"],
-            intensity=item["intensity"],
-            summary=str(item.get("summary", "")),
-            counts_as=tuple(item.get("counts_as", ())),
-        )
-    for protocol in out.values():
-        for other in protocol.counts_as:
-            if other not in out:
-                raise NiceDataError(f"{path.name}: {protocol.slug}: counts_as unknown {other!r}")
-    return out
-
-
 def protocol_satisfies(
     declared: Iterable[str], kind: str, protocols: Mapping[str, Protocol] | None = None
 ) -> bool:
     """Whether a service declaring these protocols delivers a NICE option of ``kind``: the same
     protocol, or one that counts as it (DIT counts as STPP, but not as STPP for social anxiety).
     """
-    protocols = get_protocols() if protocols is None else protocols
-    seen: set[str] = set()
-    todo = list(declared)
-    while todo:
-        slug = todo.pop()
-        if slug == kind:
-            return True
-        if slug in seen or slug not in protocols:
-            continue
-        seen.add(slug)
-        todo.extend(protocols[slug].counts_as)
-    return False
+    vocab = get_vocabularies()
+    if protocols is not None:
+        vocab = replace(vocab, protocols=dict(protocols))
+    return kind in vocab.protocol_closure(declared)
 
 
-@functools.cache
 def get_protocols() -> dict[str, Protocol]:
-    """The repository's protocols, loaded and checked once per process."""
-    return load_protocols()
+    """The specific protocols, loaded and checked once per process with the vocabularies."""
+    return get_vocabularies().protocols
 
 
 @functools.cache
@@ -960,7 +903,7 @@ class _Parser:
     ) -> None:
         self.vocab = vocab
         self.source = source
-        self.protocols = get_protocols() if protocols is None else protocols
+        self.protocols = vocab.protocols if protocols is None else protocols
 
     def fail(self, where: str, problem: str) -> NiceDataError:
         return NiceDataError(f"{self.source}: {where}: {problem}")

@@ -15,9 +15,9 @@ from signpost.nice import (
     NiceKnowledge,
     _combine,
     get_protocols,
-    load_protocols,
     protocol_satisfies,
 )
+from signpost.vocab import load_vocabularies
 
 
 @pytest.fixture(scope="module")
@@ -193,8 +193,8 @@ def test_protocols_file_is_checked(tmp_path) -> None:  # type: ignore[no-untyped
     path = tmp_path / "protocols.yaml"
     path.write_text("protocols:\n  - {slug: x, name: X, modality: reiki, intensity: high}\n")
     with pytest.raises(ValueError, match="reiki"):
-        load_protocols(path)
-    assert "dit" in load_protocols()
+        load_vocabularies(protocols_path=path)
+    assert "dit" in load_vocabularies().protocols
 
 
 # ---------------------------------------------------------------------- 7. gaps shown honestly
