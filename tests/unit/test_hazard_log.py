@@ -89,3 +89,14 @@ def test_the_safety_case_report_names_every_hazard() -> None:
     report = (LOG.parent / "safety-case-report.md").read_text(encoding="utf-8")
     for hazard in _log()["hazards"]:
         assert f"| {hazard['id']} |" in report
+
+
+def test_the_report_summary_agrees_with_the_log() -> None:
+    report = (LOG.parent / "safety-case-report.md").read_text(encoding="utf-8")
+    for hazard in _log()["hazards"]:
+        row = next(line for line in report.splitlines() if line.startswith(f"| {hazard['id']} |"))
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[2:4] == [str(hazard["initial"]["risk"]), str(hazard["residual"]["risk"])]
+        planned = [c["id"] for c in hazard["controls"] if c["status"] == "planned"]
+        assert all(control_id in cells[4] for control_id in planned), hazard["id"]
+        assert planned or cells[4] == "none", hazard["id"]
