@@ -138,10 +138,11 @@ def _schemas() -> dict[str, Schema]:
         "organization_id": ID,
         "name": TEXT,
         "status": {"type": "string", "enum": list(slugs.SERVICE_STATUSES)},
-        "x_capacity": {"type": "string", "enum": list(slugs.CAPACITY)},
         "x_demo": BOOL,
     }
     service_optional = {
+        # Absent when the listing's source did not say (never guessed as accepting).
+        "x_capacity": {"type": "string", "enum": list(slugs.CAPACITY)},
         "description": TEXT,
         "url": URI,
         "email": EMAIL,
@@ -178,13 +179,14 @@ def _schemas() -> dict[str, Schema]:
         {
             **service_required,
             "organization": ref("Organization"),
-            "cost_options": array(ref("CostOption")),
-            "x_cost": ref("Cost"),
             "x_trainees_deliver": BOOL,
             "x_catchment_national": BOOL,
         },
         {
             **service_optional,
+            # Both absent when the source stated no cost (never published as free).
+            "cost_options": array(ref("CostOption")),
+            "x_cost": ref("Cost"),
             "application_process": TEXT,
             "phones": array(ref("Phone")),
             "languages": array(obj({"id": ID, "service_id": ID, "name": TEXT})),
@@ -294,7 +296,6 @@ def _match_schemas() -> dict[str, Schema]:
                 "delivery",
                 "referral_routes",
                 "cost",
-                "capacity",
                 "demo",
             ],
             "properties": {
@@ -303,7 +304,7 @@ def _match_schemas() -> dict[str, Schema]:
                 "url": TEXT,
                 "organization": {
                     "type": "object",
-                    "required": ["id", "name", "sector"],
+                    "required": ["id", "name"],
                     "properties": {
                         "id": TEXT,
                         "name": TEXT,
@@ -319,7 +320,7 @@ def _match_schemas() -> dict[str, Schema]:
                 "maximum_age": AGE,
                 "cost": {
                     "type": "object",
-                    "required": ["type"],
+                    "required": [],
                     "properties": {
                         "type": {"type": "string", "enum": list(slugs.COST_TYPES)},
                         "min_gbp": GBP,
