@@ -1,0 +1,165 @@
+"""Where a harvested listing came from, and what a new harvest of its source changes.
+
+Each harvested service keeps its source's name, its id there, a digest of the record as
+published, and when it was last seen and last changed there. A harvest then sorts records
+into new, changed and unchanged (same digest: nothing is written), leaves alone a listing
+its own organisation has edited since claiming it ("kept"), and withdraws listings the
+source no longer publishes. New listings are classified for the curation queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from signpost.models import Revision, Service
+from signpost.models.accounts import Membership
+from signpost.oruk.classify import classify_service
+
+if TYPE_CHECKING:
+    from signpost.oruk.importer import ImportSummary, ParsedService
+    from signpost.oruk.normalise import Normalised
+
+WITHDRAWN_STATUS = "inactive"
+
+
+def digest(record: object) -> str:
+    text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Provenance:
+    """One source's harvest. ``complete`` is False for a partial read (a resumed or failed
+    harvest), when nothing may be withdrawn."""
+
+    def __init__(self, name: str, *, complete: bool = True) -> None:
+        self.name = name
+        self.complete = complete
+        self.seen: set[str] = set()
+
+    def saw(self, service_id: object) -> None:
+        if isinstance(service_id, str):
+            self.seen.add(service_id)
+
+    def stamp(self, parsed: ParsedService, raw: object, normal: Normalised, now: datetime) -> None:
+        service = parsed.service
+        self.saw(service["id"])
+        result = classify_service(
+            service["name"],
+            " ".join(filter(None, (service["description"], service["how_to_refer"]))),
+            normal.foreign_terms,
+            organization=(parsed.organization or {}).get("name") or "",
+        )
+        stated = isinstance(raw, Mapping) and bool(raw.get("last_modified"))
+        service.update(
+            source_name=self.name,
+            source_record_id=normal.source_record_id,
+            source_digest=digest(raw),
+            source_last_seen=now,
+            source_last_changed=service["updated_at"] if stated else now,
+            import_class=result.kind,
+            import_review="pending",
+            import_evidence=json.dumps(result.as_json()),
+        )
+        if parsed.outcome is not None:
+            parsed.outcome.classification = result.as_json()
+
+    def sort(self, session: Session, pending: list[ParsedService], now: datetime) -> list[Any]:
+        """Mark each record new, changed, unchanged or kept; return those to write."""
+        ids = [p.service["id"] for p in pending]
+        existing: dict[str, tuple[str | None, str | None, datetime | None]] = {}
+        edited: set[str] = set()
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            rows = session.execute(
+                select(
+                    Service.id, Service.source_name, Service.source_digest,
+                    Service.source_last_changed,
+                ).where(Service.id.in_(chunk))
+            )  # fmt: skip
+            existing.update({row[0]: (row[1], row[2], row[3]) for row in rows})
+            # Edited by a member of the listing's own organisation: it was claimed, and
+            # their word now outranks the source's.
+            edited.update(
+                session.execute(
+                    select(Revision.entity_id)
+                    .join(
+                        Membership,
+                        (Membership.user_id == Revision.user_id)
+                        & (Membership.organization_id == Revision.organization_id),
+                    )
+                    .where(Revision.entity_type == "service", Revision.entity_id.in_(chunk))
+                ).scalars()
+            )
+        to_write, touched = [], []
+        for parsed in pending:
+            outcome = parsed.outcome
+            assert outcome is not None
+            sid = parsed.service["id"]
+            if sid not in existing:
+                outcome.outcome = "new"
+                to_write.append(parsed)
+                continue
+            source_name, old_digest, changed_at = existing[sid]
+            if source_name != self.name:
+                outcome.outcome = "skipped"
+                outcome.reasons.append("id: a listing not from this source has this id")
+            elif sid in edited:
+                outcome.outcome = "kept"
+                outcome.reasons.append("edited by its own organisation; their edits stand")
+                touched.append(sid)
+            elif old_digest == parsed.service["source_digest"]:
+                outcome.outcome = "unchanged"
+                touched.append(sid)
+            else:
+                outcome.outcome = "changed"
+                to_write.append(parsed)
+        for start in range(0, len(touched), 900):
+            session.execute(
+                update(Service)
+                .where(Service.id.in_(touched[start : start + 900]))
+                .values(source_last_seen=now)
+                .execution_options(synchronize_session=False)
+            )
+        return to_write
+
+    def withdraw_missing(self, session: Session, summary: ImportSummary, *, dry_run: bool) -> None:
+        """Listings of this source that it no longer publishes are withdrawn here too."""
+        from signpost.oruk.importer import RecordOutcome
+
+        rows = session.execute(
+            select(Service.id, Service.name, Service.source_record_id, Service.organization_id)
+            .where(Service.source_name == self.name, Service.status != WITHDRAWN_STATUS)
+        ).all()  # fmt: skip
+        gone = [row for row in rows if row[0] not in self.seen]
+        for _sid, name, source_id, _org in gone:
+            summary.records.append(
+                RecordOutcome(source_id=source_id, name=name, outcome="withdrawn",
+                              reasons=["no longer published by the source"])
+            )  # fmt: skip
+        if dry_run or not gone:
+            return
+        ids = [row[0] for row in gone]
+        for start in range(0, len(ids), 900):
+            session.execute(
+                update(Service)
+                .where(Service.id.in_(ids[start : start + 900]))
+                # The digest is cleared so that the record, if it comes back, is rewritten.
+                .values(status=WITHDRAWN_STATUS, source_digest=None, version=Service.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+        session.execute(
+            insert(Revision.__table__),
+            [
+                {"entity_type": "service", "entity_id": sid, "organization_id": org,
+                 "action": "import-withdrawn", "user_id": None,
+                 "note": f"No longer published by {self.name}"[:500]}
+                for sid, _name, _source_id, org in gone
+            ],
+        )  # fmt: skip
