@@ -106,9 +106,12 @@ class RecordOutcome:
     reasons: list[str] = field(default_factory=list)  # why it was skipped or kept
     notes: list[str] = field(default_factory=list)  # what was normalised or left out
     classification: JSON | None = None
+    version: str = ""  # ORUK version the record was read as
 
     def as_json(self) -> JSON:
         out: JSON = {"source_id": self.source_id, "name": self.name, "outcome": self.outcome}
+        if self.version:
+            out["oruk_version"] = self.version
         if self.reasons:
             out["reasons"] = self.reasons
         if self.notes:
@@ -643,7 +646,9 @@ class _Writer:
         found: dict[str, str] = {}
         for start in range(0, len(ids), 900):
             rows = self.session.execute(
-                select(model.id, model.organization_id).where(model.id.in_(ids[start : start + 900]))
+                select(model.id, model.organization_id).where(
+                    model.id.in_(ids[start : start + 900])
+                )
             )
             found.update({i: o for i, o in rows})
         return found
@@ -888,6 +893,7 @@ def import_services(
                 source_id=normal.source_record_id,
                 name=_text(raw.get("name"))[:200] if isinstance(raw, Mapping) else None,
                 notes=list(normal.notes),
+                version=normal.version if isinstance(raw, Mapping) else "",
             )
             summary.records.append(outcome)
             if provenance is not None and isinstance(record, Mapping):
@@ -924,8 +930,8 @@ def import_services(
             total_problems += 1
         if problems:
             raise ImportFailed(problems, total_problems)
-        if provenance is not None and provenance.complete:
-            provenance.withdraw_missing(session, summary, dry_run=dry_run)
+        if provenance is not None:
+            provenance.finish(session, summary, now, dry_run=dry_run)
         if dry_run:
             session.rollback()
         else:

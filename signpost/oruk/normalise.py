@@ -31,7 +31,13 @@ _HOST = re.compile(r"^(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?([/?#].*)?$", re.I
 _LOOKS_HTML = re.compile(r"<[a-zA-Z/!]|&[a-zA-Z#][a-zA-Z0-9]*;")
 _AREA = re.compile(r"^[A-Z]{1,2}$")
 _NATIONAL = {"national", "uk", "gb", "united kingdom", "great britain", "england"}
-_V1_KEYS = ("service_taxonomys", "eligibilitys", "regular_schedules", "holiday_schedules", "fundings")
+_V1_KEYS = (
+    "service_taxonomys",
+    "eligibilitys",
+    "regular_schedules",
+    "holiday_schedules",
+    "fundings",
+)
 # Block tags become paragraph or line breaks; every other tag is dropped, keeping its text.
 _KEEP_TAGS = {"p", "br", "li", "ul", "ol", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr"}
 _DAYS = {

@@ -35,11 +35,13 @@ def digest(record: object) -> str:
 
 
 class Provenance:
-    """One source's harvest. ``complete`` is False for a partial read (a resumed or failed
-    harvest), when nothing may be withdrawn."""
+    """One source's harvest, begun at ``run_started`` (a resumed harvest keeps the time it
+    first began). ``complete`` says this import reads the source to its end, so listings
+    not seen since ``run_started`` are withdrawn when it finishes."""
 
-    def __init__(self, name: str, *, complete: bool = True) -> None:
+    def __init__(self, name: str, run_started: datetime, *, complete: bool = True) -> None:
         self.name = name
+        self.run_started = run_started
         self.complete = complete
         self.seen: set[str] = set()
 
@@ -106,7 +108,7 @@ class Provenance:
                 outcome.outcome = "new"
                 to_write.append(parsed)
                 continue
-            source_name, old_digest, changed_at = existing[sid]
+            source_name, old_digest, _changed_at = existing[sid]
             if source_name != self.name:
                 outcome.outcome = "skipped"
                 outcome.reasons.append("id: a listing not from this source has this id")
@@ -129,37 +131,65 @@ class Provenance:
             )
         return to_write
 
-    def withdraw_missing(self, session: Session, summary: ImportSummary, *, dry_run: bool) -> None:
-        """Listings of this source that it no longer publishes are withdrawn here too."""
-        from signpost.oruk.importer import RecordOutcome
-
-        rows = session.execute(
-            select(Service.id, Service.name, Service.source_record_id, Service.organization_id)
-            .where(Service.source_name == self.name, Service.status != WITHDRAWN_STATUS)
-        ).all()  # fmt: skip
-        gone = [row for row in rows if row[0] not in self.seen]
-        for _sid, name, source_id, _org in gone:
-            summary.records.append(
-                RecordOutcome(source_id=source_id, name=name, outcome="withdrawn",
-                              reasons=["no longer published by the source"])
-            )  # fmt: skip
-        if dry_run or not gone:
-            return
-        ids = [row[0] for row in gone]
-        for start in range(0, len(ids), 900):
+    def finish(self, session: Session, summary: ImportSummary, now: datetime, *,
+               dry_run: bool) -> None:  # fmt: skip
+        """Mark every record seen (skipped ones too: a record broken today is not withdrawn
+        for it), then, if the source was read to its end, withdraw what it no longer has."""
+        seen = sorted(self.seen)
+        for start in range(0, len(seen), 900):
             session.execute(
                 update(Service)
-                .where(Service.id.in_(ids[start : start + 900]))
-                # The digest is cleared so that the record, if it comes back, is rewritten.
-                .values(status=WITHDRAWN_STATUS, source_digest=None, version=Service.version + 1)
+                .where(Service.id.in_(seen[start : start + 900]), Service.source_name == self.name)
+                .values(source_last_seen=now)
                 .execution_options(synchronize_session=False)
             )
-        session.execute(
-            insert(Revision.__table__),
-            [
-                {"entity_type": "service", "entity_id": sid, "organization_id": org,
-                 "action": "import-withdrawn", "user_id": None,
-                 "note": f"No longer published by {self.name}"[:500]}
-                for sid, _name, _source_id, org in gone
-            ],
+        if self.complete:
+            withdraw_missing(session, self.name, self.run_started, summary, dry_run=dry_run)
+
+
+def withdraw_missing(
+    session: Session,
+    name: str,
+    since: datetime,
+    summary: ImportSummary,
+    *,
+    dry_run: bool,
+    exclude: set[str] | None = None,
+) -> None:
+    """Listings of source ``name`` not seen since ``since`` (nor in ``exclude``, the ids a
+    dry run saw without recording it) are withdrawn here too."""
+    from signpost.oruk.importer import RecordOutcome
+
+    gone = session.execute(
+        select(Service.id, Service.name, Service.source_record_id, Service.organization_id).where(
+            Service.source_name == name,
+            Service.status != WITHDRAWN_STATUS,
+            (Service.source_last_seen < since) | Service.source_last_seen.is_(None),
+        )
+    ).all()
+    gone = [row for row in gone if row[0] not in (exclude or set())]
+    for _sid, title, source_id, _org in gone:
+        summary.records.append(
+            RecordOutcome(source_id=source_id, name=title, outcome="withdrawn",
+                          reasons=["no longer published by the source"])
         )  # fmt: skip
+    if dry_run or not gone:
+        return
+    ids = [row[0] for row in gone]
+    for start in range(0, len(ids), 900):
+        session.execute(
+            update(Service)
+            .where(Service.id.in_(ids[start : start + 900]))
+            # The digest is cleared so that the record, if it comes back, is rewritten.
+            .values(status=WITHDRAWN_STATUS, source_digest=None, version=Service.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(
+        insert(Revision.__table__),
+        [
+            {"entity_type": "service", "entity_id": sid, "organization_id": org,
+             "action": "import-withdrawn", "user_id": None,
+             "note": f"No longer published by {name}"[:500]}
+            for sid, _name, _source_id, org in gone
+        ],
+    )  # fmt: skip
