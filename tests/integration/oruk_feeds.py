@@ -41,10 +41,10 @@ def oruk1_service(n: int, *, therapy: bool = True) -> dict[str, Any]:
         },
         "eligibilitys": [
             {"id": "e1", "eligibility": "adult", "minimum_age": 18, "maximum_age": -1}
-        ],  # fmt: skip
+        ],
         "contacts": [
             {"id": "c1", "name": "Reception", "phones": [{"id": "p1", "number": "0117 496 0123"}]}
-        ],  # fmt: skip
+        ],
         "regular_schedules": [
             {"id": "s1", "weekday": "Monday", "opens_at": "09:00:00", "closes_at": "17:00:00"}
         ],
@@ -58,7 +58,7 @@ def oruk1_service(n: int, *, therapy: bool = True) -> dict[str, Any]:
                     "vocabulary": "esdServiceTypes",
                 },
             }
-        ],  # fmt: skip
+        ],
         "service_at_locations": [
             {
                 "id": f"sal{n}",
@@ -77,7 +77,7 @@ def oruk1_service(n: int, *, therapy: bool = True) -> dict[str, Any]:
                     ],
                 },
             }
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -108,7 +108,7 @@ def oruk3_service(n: int, *, therapy: bool = True) -> dict[str, Any]:
                     "taxonomy_id": "esdServiceTypes",
                 },
             }
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -116,16 +116,30 @@ def spring_page(items: list[dict[str, Any]], page: int, size: int) -> dict[str, 
     """An ORUK 1.0 page."""
     chunk = items[(page - 1) * size : page * size]
     pages = max(1, -(-len(items) // size))
-    return {"totalElements": len(items), "totalPages": pages, "number": page, "size": size,
-            "first": page == 1, "last": page >= pages, "content": chunk}  # fmt: skip
+    return {
+        "totalElements": len(items),
+        "totalPages": pages,
+        "number": page,
+        "size": size,
+        "first": page == 1,
+        "last": page >= pages,
+        "content": chunk,
+    }
 
 
 def oruk3_page(items: list[dict[str, Any]], page: int, size: int) -> dict[str, Any]:
     chunk = items[(page - 1) * size : page * size]
     pages = max(1, -(-len(items) // size))
-    return {"total_items": len(items), "total_pages": pages, "page_number": page,
-            "size": len(chunk), "first_page": page == 1, "last_page": page >= pages,
-            "empty": not chunk, "contents": chunk}  # fmt: skip
+    return {
+        "total_items": len(items),
+        "total_pages": pages,
+        "page_number": page,
+        "size": len(chunk),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": not chunk,
+        "contents": chunk,
+    }
 
 
 class FeedServer:
@@ -134,8 +148,14 @@ class FeedServer:
     ``throttle`` answers every n-th request with 429 and ``Retry-After``; ``fail_pages``
     pages answer 500 until cleared (an outage mid-harvest)."""
 
-    def __init__(self, records: list[dict[str, Any]], *, version: str = "3.0",
-                 throttle: int = 0, retry_after: str = "2") -> None:  # fmt: skip
+    def __init__(
+        self,
+        records: list[dict[str, Any]],
+        *,
+        version: str = "3.0",
+        throttle: int = 0,
+        retry_after: str = "2",
+    ) -> None:
         self.records = records
         self.version = version
         self.throttle = throttle

@@ -13,7 +13,6 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from signpost.extensions import db
 from signpost.models import Organization, Revision, Service
 from signpost.models.accounts import Membership, User
 from signpost.oruk.feed import RetryPolicy
