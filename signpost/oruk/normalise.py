@@ -65,8 +65,8 @@ def is_oruk_1(record: Mapping[str, Any]) -> bool:
     org = record.get("organization")
     if isinstance(org, Mapping) and "url" in org and "website" not in org:
         return True
-    for link in record.get("service_at_locations") or []:
-        location = link.get("location") if isinstance(link, Mapping) else None
+    for link in _dicts(record.get("service_at_locations")):
+        location = link.get("location")
         if isinstance(location, Mapping) and "physical_addresses" in location:
             return True
     return False
