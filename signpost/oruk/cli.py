@@ -209,6 +209,21 @@ def harvest(
         raise SystemExit(1)
 
 
+@click.command("export-csv")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export_csv(file: str) -> None:
+    """Write every published service to FILE in the import-csv columns (one row per
+    location). Cells a spreadsheet would run as formulas are quoted."""
+    from signpost.extensions import db
+    from signpost.oruk.csv_export import write_csv
+    from signpost.oruk.export import public_service_ids
+
+    with open(file, "w", encoding="utf-8", newline="") as out:
+        count = write_csv(db.session, public_service_ids(db.session), out)
+    click.echo(f"Exported {count} services to {file}.")
+
+
 @click.command("csv-template")
 @with_appcontext
 @click.argument("file", required=False, type=click.Path(dir_okay=False, writable=True))
