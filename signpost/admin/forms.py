@@ -6,7 +6,8 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from signpost.models.accounts import USER_ROLES
-from signpost.provider.forms import YES_NO, Radios, SignpostForm
+from signpost.oruk.curation import CLASSES
+from signpost.provider.forms import YES_NO, Checkboxes, Radios, SignpostForm
 
 ROLE_NAMES = {
     "provider": "Provider: manages the listings of their organisations",
@@ -33,3 +34,11 @@ class UserForm(SignpostForm):
         "Select yes if this person can sign in",
         choices=YES_NO,
     )
+
+
+class CurationForm(SignpostForm):
+    kind = Radios(
+        "What is this service?", "Select what this service is", choices=list(CLASSES.items())
+    )
+    modalities = Checkboxes("Therapies it offers")
+    needs = Checkboxes("What it helps with")

@@ -86,7 +86,7 @@ def write_csv(session: Session, ids: list[str], out: IO[str]) -> int:
                 selectinload(Service.modality_links),
                 selectinload(Service.need_links),
                 selectinload(Service.tags),
-            )  # fmt: skip
+            )
             .order_by(Service.id)
         ).scalars()
         for service in services:
