@@ -26,6 +26,8 @@ _NOT_THERAPY = (
     r"speech therap\w*", r"massage\w*", r"aromatherap\w*", r"hydrotherap\w*", r"reflexolog\w*",
     r"(debt|money|financial|benefits?|housing|careers?|employment|legal|welfare|budget\w*|"
     r"energy|tenancy) (advice and )?counsell?ing", r"nicotine replacement therap\w*",
+    r"(spiritual|pastoral|religious|genetic|careers?) counsell?ing",
+    r"peer counsell?ing",  # volunteers' support: mental-health support, not therapy
     r"hormone therap\w*", r"radiotherap\w*", r"chemotherap\w*", r"animal[- ]assisted therap\w*",
     r"sound therap\w*", r"horticultural therap\w*", r"beauty therap\w*", r"sports therap\w*",
 )  # fmt: skip
@@ -40,14 +42,18 @@ _THERAPY = (
     r"art therap\w*", r"music therap\w*", r"drama therap\w*", r"play therap\w*",
     r"mindfulness[- ]based cognitive", r"acceptance and commitment therapy",
     r"therapeutic (support|sessions?|service)", r"one[- ]to[- ]one therapy", r"therapists?",
+    r"e-?therapy", r"online therapy", r"therapy courses?", r"therapy",
 )  # fmt: skip
+# Single words that are weak on their own ("wellbeing", "crisis", "isolation", "dementia")
+# are left out: in council feeds they mostly describe leisure, emergency aid and care.
 _MENTAL_HEALTH = (
     r"mental health", r"mental wellbeing", r"emotional (support|wellbeing|health)",
-    r"wellbeing", r"peer support", r"support groups?", r"anxiety", r"depression",
-    r"low mood", r"stress", r"suicid\w*", r"self[- ]harm", r"crisis", r"befriending",
-    r"loneliness", r"isolation", r"eating disorders?", r"bereave\w*", r"grief",
-    r"listening service", r"recovery college", r"psychosis", r"trauma", r"ptsd",
-    r"\bocd\b", r"panic", r"dementia",
+    r"wellbeing (practitioners?|service|centre)", r"peer support", r"support groups?",
+    r"anxiety", r"depression", r"low mood", r"stress", r"suicid\w*", r"self[- ]harm",
+    r"(mental health|crisis) (crisis|line|support|team)", r"befriending", r"loneliness",
+    r"eating disorders?", r"bereave\w*", r"grief", r"listening (service|ear)",
+    r"recovery college", r"psychosis", r"trauma", r"ptsd", r"\bocd\b", r"panic",
+    r"hear(ing)? voices", r"mood disorders?", r"peer counsell?ing",
 )  # fmt: skip
 
 # slug: phrases that suggest it (a suggestion only; a moderator confirms).
