@@ -301,3 +301,26 @@ def test_unconfirmed_imports_stay_out_of_search(app: Flask, db_session: Session)
     db_session.commit()
     assert service.id in {r.id for r in load_records(db_session)}
     assert db_session.get(Organization, service.organization_id).sector is None
+
+
+def test_api_age_and_sector_filters_skip_what_a_source_did_not_state(
+    db_session: Session, client: FlaskClient, tmp_path: Path
+) -> None:
+    feed = [oruk3_service(1)]  # no ages (-1), no sector
+    with FeedServer(feed) as url:
+        _harvest(db_session, "Filter Council", url, tmp_path)
+    service = _service(db_session, "Filter Council", feed[0]["id"])
+    service.import_review, service.import_class = "confirmed", "therapy"
+    db_session.commit()
+    from signpost.oruk import taxonomy as tx
+
+    cat = get_catalogue()
+    band = cat.taxonomy_by_key[tx.CLIENT_GROUPS].terms[0]
+    query = {"search": "Wellbeing counselling 1"}
+    listed = client.get("/api/v1/services", query_string=query).get_json()
+    assert service.id in {s["id"] for s in listed["contents"]}
+    for term_id in (band.id, cat.term(tx.SECTORS, "charity").id):
+        found = client.get(
+            "/api/v1/services", query_string={**query, "taxonomy_term_id": term_id}
+        ).get_json()
+        assert service.id not in {s["id"] for s in found["contents"]}
