@@ -794,11 +794,20 @@ class _Writer:
         if wanted:
             # New organisations are approved (an administrator runs the import); a
             # moderator's decision on an existing one stands.
-            created, updated = self._upsert(
-                Organization, wanted, insert_extra={"moderation": "approved"}
-            )
-            self.summary.organizations_created += created
-            self.summary.organizations_updated += updated
+            # A sector the source does not state never clears one set here.
+            stated = {k: row for k, row in wanted.items() if row["sector"] is not None}
+            unstated = {
+                k: {c: v for c, v in row.items() if c != "sector"}
+                for k, row in wanted.items()
+                if row["sector"] is None
+            }
+            for rows in (stated, unstated):
+                if rows:
+                    created, updated = self._upsert(
+                        Organization, rows, insert_extra={"moderation": "approved"}
+                    )
+                    self.summary.organizations_created += created
+                    self.summary.organizations_updated += updated
 
     def _write_locations(self, parsed: list[ParsedService]) -> None:
         wanted: dict[str, JSON] = {}

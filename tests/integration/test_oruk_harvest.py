@@ -324,3 +324,23 @@ def test_api_age_and_sector_filters_skip_what_a_source_did_not_state(
             "/api/v1/services", query_string={**query, "taxonomy_term_id": term_id}
         ).get_json()
         assert service.id not in {s["id"] for s in found["contents"]}
+
+
+def test_a_sector_set_here_is_not_cleared_by_a_source_that_states_none(
+    db_session: Session, tmp_path: Path
+) -> None:
+    feed = [oruk3_service(1)]
+    feed[0]["description"] = "First words."
+    with FeedServer(feed) as url:
+        _harvest(db_session, "Sector Council", url, tmp_path)
+    service = db_session.get(Service, feed[0]["id"])
+    organization = db_session.get(Organization, service.organization_id)
+    assert organization.sector is None
+    organization.sector = "nhs"  # a moderator knows better
+    db_session.commit()
+    feed[0]["description"] = "New words."
+    with FeedServer(feed) as url:
+        result = _harvest(db_session, "Sector Council", url, tmp_path)
+    assert result.summary.counts()["changed"] == 1
+    db_session.expire_all()
+    assert db_session.get(Organization, service.organization_id).sector == "nhs"
