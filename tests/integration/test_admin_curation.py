@@ -98,3 +98,26 @@ def test_a_listing_that_was_not_imported_has_no_curation_screen(
 ) -> None:
     sign_in_as(client, world.moderator)
     assert client.get(f"/admin/imports/{world.service.id}").status_code == 404
+
+
+def test_a_moderator_hands_a_harvested_organisation_to_its_people(
+    client: FlaskClient, world: World
+) -> None:
+    from signpost.accounts import users
+    from signpost.models import Organization
+    from signpost.models.accounts import Invitation
+
+    service = _harvested(db.session)
+    sign_in_as(client, world.moderator)
+    response = post(client, f"/admin/imports/{service.id}/claim", {"email": "not an email"})
+    assert response.status_code == 200 and "correct format" in response.get_data(as_text=True)
+    response = post(client, f"/admin/imports/{service.id}/claim", {"email": "Lead@Example.org"})
+    assert response.status_code == 302
+    (invitation,) = db.session.query(Invitation).filter_by(organization_id=service.organization_id)
+    assert (invitation.email, invitation.role) == ("lead@example.org", "owner")
+    # Once accepted, the person is a member: their edits outrank the next harvest.
+    user = users.accept_invitation(
+        db.session, invitation, signed_in=None, name="Lead", password="a long passphrase 42"
+    )
+    organization = db.session.get(Organization, service.organization_id)
+    assert user.membership_for(organization.id) is not None

@@ -121,6 +121,7 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("admin.imports", "GET"): moderators(),
     ("admin.imported", "GET"): moderators(),
     ("admin.imported", "POST"): moderators(),
+    ("admin.claim", "POST"): moderators(),
     ("admin.user_list", "GET"): admins(),
     ("admin.user", "GET"): admins(),
     ("admin.user", "POST"): admins(),
