@@ -69,9 +69,14 @@ def _schemas() -> dict[str, Schema]:
             "taxonomy_id": ID,
             "term": TEXT,
             "code": TEXT,
-        }
+            "term_uri": TEXT,
+        },
+        {"parent_id": ID},
     )
-    term["description"] = "A taxonomy term; `term` and `code` are Signpost's stable slug."
+    term["description"] = (
+        "A taxonomy term; `term` and `code` are Signpost's stable slug, `term_uri` a URI that "
+        "never changes, `parent_id` the broader term where there is one."
+    )
     attribute = obj(
         {
             "id": ID,
