@@ -77,6 +77,18 @@ class Provenance:
         ids = [p.service["id"] for p in pending]
         existing: dict[str, tuple[str | None, str | None, datetime | None]] = {}
         edited: set[str] = set()
+        # Only an organisation with members can have claimed its listings: most harvested
+        # organisations have none, and then the revision log need not be read at all.
+        organizations = sorted({p.service["organization_id"] for p in pending})
+        claimed = set(
+            session.execute(
+                select(Membership.organization_id)
+                .where(Membership.organization_id.in_(organizations))
+                .distinct()
+            ).scalars()
+        )
+        claimed_ids = {p.service["id"] for p in pending
+                       if p.service["organization_id"] in claimed}  # fmt: skip
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
             rows = session.execute(
@@ -86,6 +98,9 @@ class Provenance:
                 ).where(Service.id.in_(chunk))
             )  # fmt: skip
             existing.update({row[0]: (row[1], row[2], row[3]) for row in rows})
+            chunk = [sid for sid in chunk if sid in claimed_ids]
+            if not chunk:
+                continue
             # Edited by a member of the listing's own organisation: it was claimed, and
             # their word now outranks the source's.
             edited.update(
