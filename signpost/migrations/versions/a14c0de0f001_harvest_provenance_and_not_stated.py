@@ -1,7 +1,7 @@
 """Harvested listings: provenance, classification, and "not stated" cost, capacity, sector
 
 Revision ID: a14c0de0f001
-Revises: 075012ee3600
+Revises: 5e1c0a7d9b21
 Create Date: 2026-11-30 17:30:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a14c0de0f001"
-down_revision = "075012ee3600"
+down_revision = "5e1c0a7d9b21"
 branch_labels = None
 depends_on = None
 
