@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -859,6 +859,10 @@ def import_services(
     pending: list[ParsedService] = []
     now = datetime.now(UTC)
     namespace = provenance.name if provenance is not None else "import"
+    if session.get_bind().dialect.name == "postgresql":
+        # In one long transaction the planner has no statistics for the rows this import has
+        # already written, and would scan whole tables for every chunk's id look-ups.
+        session.execute(text("SET LOCAL enable_seqscan = off"))
 
     def skip(parsed: ParsedService, reasons: list[str]) -> None:
         assert parsed.outcome is not None
