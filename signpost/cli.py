@@ -19,6 +19,8 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(oruk_cli.export_oruk)
     app.cli.add_command(oruk_cli.import_oruk)
+    app.cli.add_command(oruk_cli.harvest)
+    app.cli.add_command(oruk_cli.export_csv)
     app.cli.add_command(oruk_cli.csv_template)
     app.cli.add_command(oruk_cli.import_csv)
     from signpost.reminders import send_reminders_command

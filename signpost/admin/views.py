@@ -7,17 +7,20 @@ request); users and roles also require an admin.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from signpost import listings
-from signpost.accounts import users
-from signpost.admin.forms import RejectForm, UserForm
+from signpost.accounts import tokens, users
+from signpost.admin.forms import ClaimForm, CurationForm, RejectForm, UserForm
 from signpost.auth import admin_required, require_moderator
 from signpost.extensions import db
+from signpost.mail import MailError, send_email
 from signpost.models import ChangeRequest, Organization, ProblemReport, Service, User
+from signpost.oruk import curation
 from signpost.provider.common import history_helpers, me, render_page, today
 from signpost.search.params import whole_number
+from signpost.vocab import get_vocabularies
 
 bp = Blueprint("admin", __name__)
 bp.before_request(require_moderator)
@@ -175,3 +178,104 @@ def user(user_id: int) -> ResponseReturnValue:
             flash(f"{person.email} updated." if changed else "Nothing changed.", "success")
             return redirect(url_for("admin.user_list"))
     return render_page("admin/user.html", form=form, person=person)
+
+
+@bp.get("/imports")
+def imports() -> ResponseReturnValue:
+    return render_page(
+        "admin/imports.html", services=curation.pending(db.session), classes=curation.CLASSES
+    )
+
+
+def _curation_form(service: Service, formdata: object = None) -> CurationForm:
+    hint = curation.suggestion(service)
+    vocab = get_vocabularies()
+    form = (
+        CurationForm()
+        if formdata is not None
+        else CurationForm(
+            formdata=None,
+            data={
+                "kind": service.import_class or hint.kind,
+                "modalities": service.modalities or list(hint.modalities),
+                "needs": service.needs or list(hint.needs),
+            },
+        )
+    )
+    form.modalities.set_options(
+        (slug, m.name + (f" (suggested from: {', '.join(hint.modalities[slug])})"
+                         if slug in hint.modalities else ""))
+        for slug, m in vocab.modalities.items()
+    )  # fmt: skip
+    form.needs.set_options(
+        (slug, n.name + (f" (suggested from: {', '.join(hint.needs[slug])})"
+                         if slug in hint.needs else ""))
+        for slug, n in vocab.needs.items()
+        if slug != "not-sure"
+    )  # fmt: skip
+    return form
+
+
+def _imported_or_404(service_id: str) -> Service:
+    service = db.session.get(Service, service_id)
+    if service is None or service.import_review is None:
+        abort(404)
+    return service
+
+
+@bp.route("/imports/<import_id>", methods=["GET", "POST"])
+def imported(import_id: str) -> ResponseReturnValue:
+    service = _imported_or_404(import_id)
+    if request.method != "POST":
+        form = _curation_form(service)
+        return render_page("admin/imported.html", form=form, service=service,
+                           hint=curation.suggestion(service), claim_form=ClaimForm())  # fmt: skip
+    form = _curation_form(service, request.form)
+    if not form.validate():
+        return render_page("admin/imported.html", form=form, service=service,
+                           hint=curation.suggestion(service), claim_form=ClaimForm())  # fmt: skip
+    curation.confirm(
+        db.session, me(), service, kind=form.kind.data, modalities=form.modalities.data or [],
+        needs=form.needs.data or [],
+    )  # fmt: skip
+    shown = "now appears in search" if form.kind.data == "therapy" else "stays out of search"
+    flash(f"Saved. {service.name} {shown}.", "success")
+    return redirect(url_for("admin.imports"))
+
+
+@bp.post("/imports/<import_id>/claim")
+def claim(import_id: str) -> ResponseReturnValue:
+    """Hand a harvested organisation to a person from it: they are invited as its owner and
+    then edit its listings as any provider does; the next harvest keeps their edits."""
+    service = _imported_or_404(import_id)
+    organization = service.organization
+    claim_form = ClaimForm()
+    if claim_form.validate():
+        try:
+            invitation = users.invite(
+                db.session, me(), organization, claim_form.email.data, "owner"
+            )
+        except users.AccountError as error:
+            db.session.rollback()
+            claim_form.email.errors.append(error.message)
+        else:
+            token = tokens.make_invitation_token(current_app.config["SECRET_KEY"], invitation.id)
+            link = url_for("provider.accept_invitation", token=token, _external=True)
+            try:
+                send_email(
+                    [invitation.email],
+                    f"Manage {organization.name}'s listings on Signpost",
+                    f"Signpost lists {organization.name}'s services from a public directory. "
+                    "You can now keep them up to date yourself; your changes will not be "
+                    f"overwritten by the directory.\n\nTo accept, open this link within 7 "
+                    f"days:\n{link}\n",
+                )
+            except MailError:
+                flash("The invitation was saved but the email could not be sent.", "warning")
+            else:
+                flash(f"Invitation sent to {invitation.email}.", "success")
+            return redirect(url_for("admin.imported", import_id=service.id))
+    return render_page(
+        "admin/imported.html", form=_curation_form(service), service=service,
+        hint=curation.suggestion(service), claim_form=claim_form,
+    )  # fmt: skip

@@ -73,9 +73,14 @@ def _schemas() -> dict[str, Schema]:
             "taxonomy_id": ID,
             "term": TEXT,
             "code": TEXT,
-        }
+            "term_uri": TEXT,
+        },
+        {"parent_id": ID},
     )
-    term["description"] = "A taxonomy term; `term` and `code` are Signpost's stable slug."
+    term["description"] = (
+        "A taxonomy term; `term` and `code` are Signpost's stable slug, `term_uri` a URI that "
+        "never changes, `parent_id` the broader term where there is one."
+    )
     attribute = obj(
         {
             "id": ID,
@@ -142,10 +147,11 @@ def _schemas() -> dict[str, Schema]:
         "organization_id": ID,
         "name": TEXT,
         "status": {"type": "string", "enum": list(slugs.SERVICE_STATUSES)},
-        "x_capacity": {"type": "string", "enum": list(slugs.CAPACITY)},
         "x_demo": BOOL,
     }
     service_optional = {
+        # Absent when the listing's source did not say (never guessed as accepting).
+        "x_capacity": {"type": "string", "enum": list(slugs.CAPACITY)},
         "description": TEXT,
         "url": URI,
         "email": EMAIL,
@@ -182,13 +188,14 @@ def _schemas() -> dict[str, Schema]:
         {
             **service_required,
             "organization": ref("Organization"),
-            "cost_options": array(ref("CostOption")),
-            "x_cost": ref("Cost"),
             "x_trainees_deliver": BOOL,
             "x_catchment_national": BOOL,
         },
         {
             **service_optional,
+            # Both absent when the source stated no cost (never published as free).
+            "cost_options": array(ref("CostOption")),
+            "x_cost": ref("Cost"),
             "application_process": TEXT,
             "phones": array(ref("Phone")),
             "languages": array(obj({"id": ID, "service_id": ID, "name": TEXT})),
@@ -362,7 +369,6 @@ def _match_schemas() -> dict[str, Schema]:
                 "delivery",
                 "referral_routes",
                 "cost",
-                "capacity",
                 "demo",
             ],
             "properties": {
@@ -371,7 +377,7 @@ def _match_schemas() -> dict[str, Schema]:
                 "url": TEXT,
                 "organization": {
                     "type": "object",
-                    "required": ["id", "name", "sector"],
+                    "required": ["id", "name"],
                     "properties": {
                         "id": TEXT,
                         "name": TEXT,
@@ -387,7 +393,7 @@ def _match_schemas() -> dict[str, Schema]:
                 "maximum_age": AGE,
                 "cost": {
                     "type": "object",
-                    "required": ["type"],
+                    "required": [],
                     "properties": {
                         "type": {"type": "string", "enum": list(slugs.COST_TYPES)},
                         "min_gbp": GBP,

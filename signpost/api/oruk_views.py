@@ -24,7 +24,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    true,
 )
 from sqlalchemy.orm import selectinload
 
@@ -82,6 +81,15 @@ def _sql_time(moment: datetime) -> datetime:
     return moment
 
 
+def _ages_not_stated() -> ColumnElement[bool]:
+    """A harvested listing whose source gave no ages belongs to no age band."""
+    return and_(
+        Service.source_name.is_not(None),
+        Service.minimum_age.is_(None),
+        Service.maximum_age.is_(None),
+    )
+
+
 def _term_condition(term: tx.Term) -> ColumnElement[bool]:
     slug = term.slug
     if term.taxonomy == tx.MODALITIES:
@@ -94,7 +102,10 @@ def _term_condition(term: tx.Term) -> ColumnElement[bool]:
         return Organization.sector == slug
     if term.taxonomy == tx.CLIENT_GROUPS:
         low = term.min_age or 0
-        conditions = [or_(Service.maximum_age.is_(None), Service.maximum_age >= low)]
+        conditions = [
+            ~_ages_not_stated(),
+            or_(Service.maximum_age.is_(None), Service.maximum_age >= low),
+        ]
         if term.max_age is not None:
             conditions.append(
                 or_(Service.minimum_age.is_(None), Service.minimum_age <= term.max_age)
@@ -111,8 +122,10 @@ def _taxonomy_condition(taxonomy: tx.Taxonomy) -> ColumnElement[bool]:
         return exists().where(ServiceModality.service_id == Service.id)
     if taxonomy.name == tx.NEEDS:
         return exists().where(ServiceNeed.service_id == Service.id)
-    if taxonomy.name in (tx.SECTORS, tx.CLIENT_GROUPS):
-        return true()  # every service has a sector and an age range (maybe open-ended)
+    if taxonomy.name == tx.SECTORS:
+        return Organization.sector.is_not(None)
+    if taxonomy.name == tx.CLIENT_GROUPS:
+        return ~_ages_not_stated()
     kind = tx.LINK_TYPES[taxonomy.name].replace("referral_route", "referral")
     return exists().where(ServiceTag.service_id == Service.id, ServiceTag.kind == kind)
 

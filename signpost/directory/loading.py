@@ -34,7 +34,11 @@ def _grouped(rows: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 
 def public_service_filter():  # type: ignore[no-untyped-def]
     """The SQL condition for a service the public may see."""
-    return (Service.status.in_(PUBLIC_STATUSES)) & (Organization.moderation == "approved")
+    # A harvested listing is public only once a moderator has confirmed it is therapy.
+    reviewed = Service.import_review.is_(None) | (
+        (Service.import_review == "confirmed") & (Service.import_class == "therapy")
+    )
+    return Service.status.in_(PUBLIC_STATUSES) & (Organization.moderation == "approved") & reviewed
 
 
 def load_records(session: Session, service_ids: Iterable[str] | None = None) -> list[ServiceRecord]:

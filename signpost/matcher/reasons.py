@@ -168,7 +168,7 @@ def cost_reason(record: ServiceRecord, rules: ScoringRules) -> Reason:
     elif price is not None:
         text = f"{format_gbp(price)} a session"
     else:
-        return Reason("cost_unknown", "Ask about the cost")
+        return Reason("cost_unknown", "Cost not stated: check with the service")
     return Reason(code, text)
 
 
@@ -198,6 +198,8 @@ def capacity_reason(record: ServiceRecord) -> Reason | None:
         return Reason("capacity_waitlist", "Waiting list open")
     if record.capacity == "closed":
         return Reason("capacity_closed", "Not taking new referrals at the moment")
+    if record.capacity is None:
+        return Reason("capacity_unknown", "Capacity not stated: check with the service")
     return None
 
 

@@ -38,7 +38,7 @@ class ServiceRecord:
     name: str
     organization_id: str
     organization_name: str
-    sector: str  # nhs | charity | low-cost
+    sector: str | None  # nhs | charity | low-cost; None: not stated
     modalities: frozenset[str]
     needs: frozenset[str]
     formats: frozenset[str]
@@ -46,10 +46,10 @@ class ServiceRecord:
     referral_routes: frozenset[str]
     minimum_age: int | None
     maximum_age: int | None
-    cost_type: str  # free | donation | sliding-scale | fixed
+    cost_type: str | None  # free | donation | sliding-scale | fixed; None: not stated
     cost_min_gbp: float | None
     cost_max_gbp: float | None
-    capacity: str  # accepting | waitlist | closed
+    capacity: str | None  # accepting | waitlist | closed; None: not stated
     last_verified: date | None
     demo: bool
     sites: tuple[Site, ...] = ()

@@ -422,6 +422,7 @@ def capacity_points(record: ServiceRecord, rules: ScoringRules) -> float:
         return rules.capacity_accepting
     if record.capacity == "waitlist":
         return rules.capacity_waitlist
+    # Closed, or not stated: a listing that never said it is accepting earns nothing for it.
     return rules.capacity_closed
 
 

@@ -47,7 +47,8 @@ class Organization(db.Model):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
-    sector: Mapped[str] = mapped_column(String(20))
+    # None: the source did not say (an imported organisation); never guessed.
+    sector: Mapped[str | None] = mapped_column(String(20))
     charity_number: Mapped[str | None] = mapped_column(String(40))
     website: Mapped[str | None] = mapped_column(String(500))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -89,6 +90,7 @@ class Service(db.Model):
         ),
         Index("ix_services_org", "organization_id"),
         Index("ix_services_name", "name"),  # the ORUK API sorts and searches by name
+        Index("ix_services_source", "source_name", "source_record_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -102,11 +104,13 @@ class Service(db.Model):
     how_to_refer: Mapped[str] = mapped_column(Text, default="")
     minimum_age: Mapped[int | None] = mapped_column(Integer)
     maximum_age: Mapped[int | None] = mapped_column(Integer)
-    cost_type: Mapped[str] = mapped_column(String(20), default="free")
+    # cost_type and capacity are None when not stated (imported listings): shown as
+    # "Not stated", never credited as free or accepting.
+    cost_type: Mapped[str | None] = mapped_column(String(20), default="free")
     cost_min_gbp: Mapped[float | None] = mapped_column(Float)
     cost_max_gbp: Mapped[float | None] = mapped_column(Float)
     cost_description: Mapped[str | None] = mapped_column(Text)
-    capacity: Mapped[str] = mapped_column(String(20), default="accepting")
+    capacity: Mapped[str | None] = mapped_column(String(20), default="accepting")
     typical_sessions: Mapped[str | None] = mapped_column(String(120))
     registration_bodies: Mapped[str | None] = mapped_column(String(300))
     trainees_deliver: Mapped[bool] = mapped_column(default=False)
@@ -128,6 +132,21 @@ class Service(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # Provenance of harvested listings: which source, its own id there, when it was last
+    # seen and last changed there, and a digest of the record to tell changed from unchanged.
+    source_name: Mapped[str | None] = mapped_column(String(200))
+    source_record_id: Mapped[str | None] = mapped_column(String(200))
+    source_last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_last_changed: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    source_digest: Mapped[str | None] = mapped_column(String(64))
+    # Imported listings are classified (therapy | mental-health | other) with the phrases
+    # that support it; only those a moderator confirmed reach search ("confirmed").
+    import_class: Mapped[str | None] = mapped_column(String(20))
+    import_review: Mapped[str | None] = mapped_column(String(20))
+    import_evidence: Mapped[str | None] = mapped_column(Text)  # JSON
+    # Facts a source gave as free text that Signpost cannot resolve: kept, shown as given.
+    opening_times: Mapped[str | None] = mapped_column(Text)
+    area_description: Mapped[str | None] = mapped_column(Text)
     # Optimistic locking: a save from a stale form fails instead of overwriting a colleague.
     version: Mapped[int] = mapped_column(Integer, default=1, nullable=False)
     __mapper_args__ = {"version_id_col": version}
@@ -178,6 +197,12 @@ class Service(db.Model):
     @property
     def locations(self) -> list[Location]:
         return [link.location for link in self.service_locations]
+
+    @property
+    def ages_not_stated(self) -> bool:
+        """A harvested listing whose source gave no ages: "all ages" would be a claim it
+        never made (a provider's own listing without limits means all ages)."""
+        return bool(self.source_name) and self.minimum_age is None and self.maximum_age is None
 
     @property
     def language_list(self) -> list[str]:

@@ -69,9 +69,21 @@ def export_oruk(file: str | None) -> None:
     help="Sector for organisations whose record has no signpost-sectors term.",
 )
 @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
-def import_oruk(source: str, default_sector: str | None, dry_run: bool) -> None:
-    """Import ORUK 3.0 services from a FILE (a list of full services) or a URL (an ORUK API
-    or its /services list, walked page by page). Updates by id; all or nothing."""
+@click.option(
+    "--skip-bad", is_flag=True, help="Import every usable record; skip and report the rest."
+)
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write a JSON report: counts, and each record's outcome and reasons.",
+)
+def import_oruk(
+    source: str, default_sector: str | None, dry_run: bool, skip_bad: bool, report_file: str | None
+) -> None:
+    """Import ORUK 1.0 or 3.0 services from a FILE (a list of full services) or a URL (an
+    ORUK API or its /services list, walked page by page). Updates by id; all or nothing
+    unless --skip-bad."""
     from signpost.extensions import db
     from signpost.oruk.feed import FeedError, open_source
     from signpost.oruk.importer import ImportFailed, import_services
@@ -95,6 +107,7 @@ def import_oruk(source: str, default_sector: str | None, dry_run: bool) -> None:
                 geocode=_geocode(),
                 progress=progress,
                 dry_run=dry_run,
+                skip_bad=skip_bad,
             )
     except FeedError as error:
         db.session.rollback()
@@ -105,8 +118,110 @@ def import_oruk(source: str, default_sector: str | None, dry_run: bool) -> None:
         return
     for warning in summary.warnings[:MAX_SHOWN]:
         click.echo(f"Warning: {warning}", err=True)
+    skipped = [r for r in summary.records if r.outcome == "skipped"]
+    for record in skipped[:MAX_SHOWN]:
+        click.echo(f"Skipped {record.source_id or record.name}: {'; '.join(record.reasons)}",
+                   err=True)  # fmt: skip
     verb = "Checked (dry run, nothing written)" if dry_run else "Imported"
-    click.echo(f"{verb}: {summary}.")
+    click.echo(f"{verb}: {summary}; {len(skipped)} skipped.")
+    if report_file:
+        _write_report(report_file, {
+            "dry_run": dry_run,
+            "sources": [{"name": records.name, "counts": summary.counts(),
+                         "records": [r.as_json() for r in summary.records]}],
+        })  # fmt: skip
+
+
+def _write_report(path: str, report: dict[str, object]) -> None:
+    import json
+
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(report, out, indent=2, ensure_ascii=False, default=str)
+    click.echo(f"Report written to {path}.")
+
+
+@click.command("harvest")
+@with_appcontext
+@click.argument("sources_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Read and check every source, write nothing.")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write a JSON report: per source, counts and each record's outcome and reasons.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to keep the page each source reached (default: instance/harvest-state.json).",
+)
+@click.option("--only", help="Harvest only the source with this name.")
+def harvest(
+    sources_file: str,
+    dry_run: bool,
+    report_file: str | None,
+    state_file: str | None,
+    only: str | None,
+) -> None:
+    """Harvest the ORUK feeds in SOURCES_FILE incrementally: new, changed and unchanged
+    listings, withdrawn ones withdrawn. Retries on 429 and 5xx, resumes after an
+    interruption. Exits 1 if any source failed."""
+    from signpost.extensions import db
+    from signpost.oruk.harvest import SourcesError, State, harvest_source, load_sources
+
+    try:
+        sources = load_sources(sources_file)
+    except SourcesError as error:
+        click.echo(f"Harvest refused: {error}. Nothing was imported.", err=True)
+        raise SystemExit(1) from None
+    if only is not None:
+        sources = [s for s in sources if s.name == only]
+        if not sources:
+            click.echo(f"Harvest refused: no source is named {only!r}.", err=True)
+            raise SystemExit(1)
+    path = Path(state_file or Path(current_app.instance_path) / "harvest-state.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = State(path)
+    results, failed = [], False
+    for source in sources:
+        with click.progressbar(length=1, label=f"Harvesting {source.name}", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int | None, bar: object = bar) -> None:
+                if total and bar.length != total:  # type: ignore[attr-defined]
+                    bar.length = total  # type: ignore[attr-defined]
+                bar.update(max(0, done - bar.pos))  # type: ignore[attr-defined]
+
+            result = harvest_source(
+                db.session, source, state=state, dry_run=dry_run, geocode=_geocode(),
+                on_progress=progress,
+            )  # fmt: skip
+        results.append(result)
+        counts = ", ".join(f"{n} {k}" for k, n in result.summary.counts().items())
+        if result.error:
+            failed = True
+            click.echo(f"{source.name}: stopped: {result.error} (so far: {counts}).", err=True)
+        else:
+            click.echo(f"{source.name} (ORUK {result.version}): {counts}.")
+    if report_file:
+        _write_report(report_file, {"dry_run": dry_run, "sources": [r.as_json() for r in results]})
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("export-csv")
+@with_appcontext
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def export_csv(file: str) -> None:
+    """Write every published service to FILE in the import-csv columns (one row per
+    location). Cells a spreadsheet would run as formulas are quoted."""
+    from signpost.extensions import db
+    from signpost.oruk.csv_export import write_csv
+    from signpost.oruk.export import public_service_ids
+
+    with open(file, "w", encoding="utf-8", newline="") as out:
+        count = write_csv(db.session, public_service_ids(db.session), out)
+    click.echo(f"Exported {count} services to {file}.")
 
 
 @click.command("csv-template")

@@ -32,6 +32,30 @@ from signpost.oruk.taxonomy import make_id
 JSON = dict[str, Any]
 
 
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def is_formula(value: str) -> bool:
+    """A cell a spreadsheet would run as a formula (negative numbers are not formulas)."""
+    if value.startswith(_FORMULA_START):
+        return True
+    return value.startswith("-") and not _is_number(value)
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_safe(value: object) -> str:
+    """A cell value that no spreadsheet will run: a leading apostrophe quotes a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text and is_formula(text) else text
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     name: str
@@ -83,11 +107,13 @@ SERVICE_COLUMNS = (
         "self-referral, gp-referral, professional-referral, school-referral (separated by ;)",
         "self-referral",
     ),
-    Column("cost_type", "free, donation, sliding-scale or fixed.", "sliding-scale"),
+    Column(
+        "cost_type", "free, donation, sliding-scale or fixed (empty: not stated).", "sliding-scale"
+    ),
     Column("cost_min_gbp", "Lowest fee per session in GBP.", "10"),
     Column("cost_max_gbp", "Highest fee per session in GBP.", "40"),
     Column("cost_description", "Fees in words.", "£10 to £40 a session, depending on income."),
-    Column("capacity", "accepting (default), waitlist or closed.", "waitlist"),
+    Column("capacity", "accepting, waitlist or closed (empty: not stated).", "waitlist"),
     Column("languages", "Languages, separated by ;", "English; Urdu"),
     Column("communities", "Communities the service focuses on, separated by ;", ""),
     Column(
@@ -151,7 +177,7 @@ def write_template(out: IO[str], *, example: bool = False) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMN_NAMES)
     if example:
-        writer.writerow([c.example for c in COLUMNS])
+        writer.writerow([csv_safe(c.example) for c in COLUMNS])
 
 
 def column_guide() -> str:
@@ -210,7 +236,15 @@ class CsvRows:
             )
         if self.problems:
             return []
-        return [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+        rows = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+        for number, row in enumerate(rows, start=2):
+            for column, value in row.items():
+                if is_formula(value):
+                    self.problems.append(
+                        Problem(f"row {number}", column, f"{value[:30]!r} looks like a "
+                                "spreadsheet formula; enter the value itself")
+                    )  # fmt: skip
+        return [] if self.problems else rows
 
     def __iter__(self) -> Iterator[tuple[str, object]]:
         rows = self._read()
@@ -347,21 +381,25 @@ class CsvRows:
             + terms("delivery", tx.DELIVERY)
             + terms("referral_routes", tx.REFERRAL_ROUTES)
         )
-        cost_type = one_of("cost_type", slugs.COST_TYPES, "free")
-        cost: JSON = {"type": cost_type}
-        _put(cost, "min_gbp", number("cost_min_gbp"))
-        _put(cost, "max_gbp", number("cost_max_gbp"))
+        # An empty cost or capacity cell is "not stated", never free or accepting.
+        cost_type = one_of("cost_type", slugs.COST_TYPES, "")
+        capacity = one_of("capacity", slugs.CAPACITY, "")
         record: JSON = {
             "id": service_id,
             "organization_id": org_id,
             "name": name,
             "status": one_of("status", slugs.SERVICE_STATUSES, "active"),
-            "x_capacity": one_of("capacity", slugs.CAPACITY, "accepting"),
-            "x_cost": cost,
             "x_demo": flag("demo"),
             "x_trainees_deliver": flag("trainees_deliver"),
             "attributes": attributes,
         }
+        if cost_type:
+            cost: JSON = {"type": cost_type}
+            _put(cost, "min_gbp", number("cost_min_gbp"))
+            _put(cost, "max_gbp", number("cost_max_gbp"))
+            record["x_cost"] = cost
+        if capacity:
+            record["x_capacity"] = capacity
         if organization is not None:
             record["organization"] = organization
         for column, key in (

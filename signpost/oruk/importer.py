@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,11 +40,15 @@ from signpost.models import (
 )
 from signpost.models.directory import ServiceModality, ServiceNeed, ServiceTag
 from signpost.oruk import taxonomy as tx
+from signpost.oruk.normalise import normalise
 from signpost.oruk.schema import DATE_PATTERN, UUID_PATTERN
 from signpost.oruk.schema import SERVICE as SERVICE_SCHEMA
 from signpost.oruk.serialise import AREA_NAMES
 from signpost.oruk.taxonomy import Catalogue, make_id
 from signpost.vocab import get_vocabularies
+
+if TYPE_CHECKING:
+    from signpost.oruk.provenance import Provenance
 
 JSON = dict[str, Any]
 CHUNK = 500
@@ -53,6 +57,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _AREA = re.compile(r"^[A-Z]{1,2}$")
 _TAG_KIND = {tx.FORMATS: "format", tx.DELIVERY: "delivery", tx.REFERRAL_ROUTES: "referral"}
 _NATIONAL_WORDS = {"national", "uk", "gb", "united kingdom", "great britain", "england"}
+
+# A moderator's decision on a harvested listing stands when the source changes it.
+_SET_ON_INSERT = {"import_class", "import_review"}
 
 _validator = Draft202012Validator(SERVICE_SCHEMA)
 _fast_is_valid: Callable[[object], bool] | None
@@ -91,6 +98,31 @@ class ImportFailed(Exception):
 
 
 @dataclass
+class RecordOutcome:
+    """What happened to one source record, and why, field by field."""
+
+    source_id: str | None
+    name: str | None
+    outcome: str = ""
+    reasons: list[str] = field(default_factory=list)  # why it was skipped or kept
+    notes: list[str] = field(default_factory=list)  # what was normalised or left out
+    classification: JSON | None = None
+    version: str = ""  # ORUK version the record was read as
+
+    def as_json(self) -> JSON:
+        out: JSON = {"source_id": self.source_id, "name": self.name, "outcome": self.outcome}
+        if self.version:
+            out["oruk_version"] = self.version
+        if self.reasons:
+            out["reasons"] = self.reasons
+        if self.notes:
+            out["normalised"] = self.notes
+        if self.classification is not None:
+            out["classification"] = self.classification
+        return out
+
+
+@dataclass
 class ImportSummary:
     services_created: int = 0
     services_updated: int = 0
@@ -100,6 +132,15 @@ class ImportSummary:
     locations_updated: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Per source record, for --report: new | changed | unchanged | kept | skipped | withdrawn.
+    records: list[RecordOutcome] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.records if r.outcome == outcome)
+
+    def counts(self) -> dict[str, int]:
+        names = ("new", "changed", "unchanged", "kept", "withdrawn", "skipped")
+        return {name: self.count(name) for name in names}
 
     @property
     def services(self) -> int:
@@ -130,6 +171,7 @@ class ParsedService:
     links: list[JSON]  # service_at_locations rows
     waits: list[JSON]
     low_intensity: list[str] = field(default_factory=list)
+    outcome: RecordOutcome | None = None
 
 
 def record_label(index: int, record: object, prefix: str = "record") -> str:
@@ -272,8 +314,12 @@ def _terms(check: _Checker, cat: Catalogue, attributes: object, field_path: str)
     return found
 
 
-def _cost(check: _Checker, record: Mapping[str, Any]) -> tuple[str, float | None, float | None]:
+def _cost(
+    check: _Checker, record: Mapping[str, Any]
+) -> tuple[str | None, float | None, float | None]:
+    """The cost a record states; ``None`` when it states none (never taken as free)."""
     x_cost = record.get("x_cost")
+    kind: str | None
     if isinstance(x_cost, Mapping):
         kind = str(x_cost.get("type"))
         low, high = x_cost.get("min_gbp"), x_cost.get("max_gbp")
@@ -286,8 +332,10 @@ def _cost(check: _Checker, record: Mapping[str, Any]) -> tuple[str, float | None
         low = high = None
         if "donation" in labels:
             kind = "donation"
-        elif not amounts or amounts == [0.0]:
+        elif amounts == [0.0] or (not amounts and re.search(r"\bfree\b", labels)):
             kind = "free"
+        elif not amounts:
+            kind = None
         elif len(amounts) > 1:
             kind, low, high = "sliding-scale", amounts[0], amounts[-1]
         else:
@@ -386,13 +434,8 @@ def _organization(
 ) -> JSON:
     sectors = [t.slug for t in _terms(check, cat, org.get("attributes"), "organization.attributes")
                if t.taxonomy == tx.SECTORS]  # fmt: skip
+    # No sector term: not stated (an NHS trust is never guessed to be a charity).
     sector = sectors[0] if sectors else default_sector
-    if sector is None:
-        check.problem(
-            "organization.attributes",
-            "no sector term (taxonomy signpost-sectors: nhs, charity or low-cost); "
-            "add one or import with --default-sector",
-        )
     charity = ""
     for identifier in org.get("organization_identifiers") or []:
         if not isinstance(identifier, Mapping):
@@ -404,7 +447,7 @@ def _organization(
     return {
         "id": org["id"],
         "name": _text(org.get("name")),
-        "sector": sector or "charity",
+        "sector": sector,
         "charity_number": _or_none(charity),
         "website": _url(check, "organization.website", org.get("website")),
         "email": _email(check, "organization.email", org.get("email")),
@@ -532,7 +575,7 @@ def parse_service(
         "cost_min_gbp": cost_min,
         "cost_max_gbp": cost_max,
         "cost_description": _or_none(cost_description),
-        "capacity": record.get("x_capacity") or "accepting",
+        "capacity": record.get("x_capacity"),  # None: not stated
         "typical_sessions": _or_none(_text(record.get("x_typical_sessions"))),
         "registration_bodies": _or_none(_text(record.get("accreditations"))),
         "trainees_deliver": bool(record.get("x_trainees_deliver", False)),
@@ -627,6 +670,17 @@ class _Writer:
             clash.update({i: s for i, s in rows if s not in services})
         return clash
 
+    def _organizations(self, model: Any, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 900):
+            rows = self.session.execute(
+                select(model.id, model.organization_id).where(
+                    model.id.in_(ids[start : start + 900])
+                )
+            )
+            found.update({i: o for i, o in rows})
+        return found
+
     def check_ids(self, parsed: list[ParsedService]) -> list[Problem]:
         """Ids must be unique across the whole import and not belong to another service."""
         problems = []
@@ -635,6 +689,11 @@ class _Writer:
         links = [x["id"] for p in parsed for x in p.links]
         area_clash = self._owned_elsewhere(ServiceArea, areas, chunk_services)
         link_clash = self._owned_elsewhere(ServiceAtLocation, links, chunk_services)
+        # An id never moves a service, or takes over a location, of another organisation.
+        service_orgs = self._organizations(Service, list(chunk_services))
+        location_orgs = self._organizations(
+            Location, [loc["id"] for p in parsed for loc in p.locations]
+        )
         for p in parsed:
             sid = p.service["id"]
             if sid in self.service_ids:
@@ -643,6 +702,19 @@ class _Writer:
                 )
                 continue
             self.service_ids[sid] = p.label.split(" (")[0]
+            owner = service_orgs.get(sid)
+            if owner is not None and owner != p.service["organization_id"]:
+                problems.append(
+                    Problem(p.label, "id", "a service of another organisation has this id; "
+                            "a service cannot move between organisations")
+                )  # fmt: skip
+            for i, location in enumerate(p.locations):
+                owner = location_orgs.get(location["id"])
+                if owner is not None and owner != location["organization_id"]:
+                    problems.append(
+                        Problem(p.label, f"service_at_locations[{i}].location.id",
+                                "a location of another organisation has this id")
+                    )  # fmt: skip
             for i, area in enumerate(p.areas):
                 if area["id"] in self.area_ids or area["id"] in area_clash:
                     problems.append(Problem(p.label, f"service_areas[{i}].id", "used elsewhere"))
@@ -672,7 +744,10 @@ class _Writer:
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
                 .values(version=table.c.version + 1),
-                [_update_params(row) for row in updates],
+                [
+                    {k: v for k, v in _update_params(row).items() if k not in _SET_ON_INSERT}
+                    for row in updates
+                ],
             )
             old = [row["id"] for row in updates]
             for model in (ServiceModality, ServiceNeed, ServiceTag, ServiceArea, Wait,
@@ -748,11 +823,20 @@ class _Writer:
         if wanted:
             # New organisations are approved (an administrator runs the import); a
             # moderator's decision on an existing one stands.
-            created, updated = self._upsert(
-                Organization, wanted, insert_extra={"moderation": "approved"}
-            )
-            self.summary.organizations_created += created
-            self.summary.organizations_updated += updated
+            # A sector the source does not state never clears one set here.
+            stated = {k: row for k, row in wanted.items() if row["sector"] is not None}
+            unstated = {
+                k: {c: v for c, v in row.items() if c != "sector"}
+                for k, row in wanted.items()
+                if row["sector"] is None
+            }
+            for rows in (stated, unstated):
+                if rows:
+                    created, updated = self._upsert(
+                        Organization, rows, insert_extra={"moderation": "approved"}
+                    )
+                    self.summary.organizations_created += created
+                    self.summary.organizations_updated += updated
 
     def _write_locations(self, parsed: list[ParsedService]) -> None:
         wanted: dict[str, JSON] = {}
@@ -780,11 +864,18 @@ def import_services(
     geocode: Callable[[str], tuple[float, float] | None] | None = None,
     progress: Callable[[int], None] | None = None,
     dry_run: bool = False,
+    skip_bad: bool = False,
+    provenance: Provenance | None = None,
 ) -> ImportSummary:
     """Validate and write ``records`` ((label, service dict) pairs) in one transaction.
 
-    Raises :class:`ImportFailed` (after rolling back) if any record is bad; commits
-    otherwise (unless ``dry_run``). ``progress`` is called with the count of records done.
+    Every record is first normalised (:mod:`signpost.oruk.normalise`). By default a bad
+    record refuses the import: :class:`ImportFailed` is raised after rolling back. With
+    ``skip_bad`` bad records are skipped and reported in ``summary.records`` and the rest
+    are written. ``provenance`` (a harvest) records where each listing came from, leaves
+    unchanged records and listings edited by their organisation alone, and classifies new
+    ones for the curation queue. Commits unless ``dry_run``. ``progress`` is called with
+    the count of records done.
     """
     if default_sector is not None and default_sector not in slugs.SECTORS:
         raise ValueError(f"unknown sector {default_sector!r}")
@@ -796,32 +887,78 @@ def import_services(
     total_problems = 0
     pending: list[ParsedService] = []
     now = datetime.now(UTC)
+    namespace = provenance.name if provenance is not None else "import"
+    if session.get_bind().dialect.name == "postgresql":
+        # In one long transaction the planner has no statistics for the rows this import has
+        # already written, and would scan whole tables for every chunk's id look-ups.
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+
+    def skip(parsed: ParsedService, reasons: list[str]) -> None:
+        assert parsed.outcome is not None
+        parsed.outcome.outcome = "skipped"
+        parsed.outcome.reasons.extend(reasons)
 
     def flush() -> None:
-        nonlocal total_problems
+        nonlocal total_problems, pending
         clashes = writer.check_ids(pending)
-        if clashes:
+        if clashes and skip_bad:
+            bad: dict[str, list[str]] = {}
+            for clash in clashes:
+                bad.setdefault(clash.record, []).append(f"{clash.field}: {clash.message}")
+            for parsed in pending:
+                if parsed.label in bad:
+                    skip(parsed, bad[parsed.label])
+            pending = [p for p in pending if p.label not in bad]
+        elif clashes:
             total_problems += len(clashes)
             problems.extend(clashes[: max(0, MAX_PROBLEMS - len(problems))])
-        elif dry_run:  # count what would happen, write nothing
+        if provenance is not None:
+            pending = provenance.sort(session, pending, now)
+        else:
             existing = writer._existing(Service, [p.service["id"] for p in pending])
-            summary.services_updated += len(existing)
-            summary.services_created += len(pending) - len(existing)
-        elif not problems:
+            for parsed in pending:
+                assert parsed.outcome is not None
+                parsed.outcome.outcome = "changed" if parsed.service["id"] in existing else "new"
+        if dry_run:  # count what would happen, write nothing
+            summary.services_updated += sum(1 for p in pending if p.outcome.outcome == "changed")
+            summary.services_created += sum(1 for p in pending if p.outcome.outcome == "new")
+        elif not problems and pending:
             writer.write(pending)
-        pending.clear()
+        pending = []
 
     try:
         count = 0
-        for label, record in records:
+        for label, raw in records:
+            normal = normalise(raw, cat, namespace)
+            record = normal.record
+            outcome = RecordOutcome(
+                source_id=normal.source_record_id,
+                name=_text(raw.get("name"))[:200] if isinstance(raw, Mapping) else None,
+                notes=list(normal.notes),
+                version=normal.version if isinstance(raw, Mapping) else "",
+            )
+            summary.records.append(outcome)
+            if provenance is not None and isinstance(record, Mapping):
+                provenance.saw(record.get("id"))  # even if skipped: not withdrawn for that
             parsed, found, warnings = parse_service(
                 label, record, cat, default_sector=default_sector, geocode=geocode, now=now
             )
             summary.warnings.extend(warnings[:5])
-            if found:
+            outcome.notes.extend(w.removeprefix(f"{label}: ") for w in warnings)
+            if found and skip_bad:
+                outcome.outcome = "skipped"
+                outcome.reasons = [f"{p.field}: {p.message}" if p.field else p.message
+                                   for p in found]  # fmt: skip
+            elif found:
+                outcome.outcome = "refused"
                 total_problems += len(found)
                 problems.extend(found[: max(0, MAX_PROBLEMS - len(problems))])
             elif parsed is not None:
+                parsed.outcome = outcome
+                parsed.service["opening_times"] = normal.opening_times
+                parsed.service["area_description"] = normal.area_description
+                if provenance is not None:
+                    provenance.stamp(parsed, raw, normal, now)
                 pending.append(parsed)
                 if len(pending) >= CHUNK:
                     flush()
@@ -835,6 +972,8 @@ def import_services(
             total_problems += 1
         if problems:
             raise ImportFailed(problems, total_problems)
+        if provenance is not None:
+            provenance.finish(session, summary, now, dry_run=dry_run)
         if dry_run:
             session.rollback()
         else:

@@ -194,11 +194,14 @@ def service_terms(service: Service, cat: Catalogue) -> list[tx.Term]:
             term = cat.by_slug.get((taxonomy, slug))
             if term is not None:
                 terms.append(term)
-    terms.extend(cat.client_groups(service.minimum_age, service.maximum_age))
+    if not service.ages_not_stated:
+        terms.extend(cat.client_groups(service.minimum_age, service.maximum_age))
     return terms
 
 
 def _cost_options(service: Service) -> list[JSON]:
+    if service.cost_type is None:  # not stated: publish only the source's own words (fees)
+        return []
     labels = COST_OPTION_LABELS.get(service.cost_type, [service.cost_type])
     amounts: list[float | int | None]
     if service.cost_type == "free":
@@ -267,7 +270,7 @@ def service_summary(service: Service) -> JSON:
     if service.updated_at is not None:
         out["last_modified"] = iso_datetime(service.updated_at)
     out["organization"] = organization_summary(service.organization)
-    out["x_capacity"] = service.capacity
+    put(out, "x_capacity", service.capacity)
     out["x_demo"] = bool(service.demo)
     put(out, "x_last_verified", iso_date(service.last_verified_on))
     return out
@@ -298,7 +301,7 @@ def service_full(service: Service, cat: Catalogue, *, with_locations: bool = Tru
             for name in split_list(service.languages)
         ],
     )
-    out["cost_options"] = _cost_options(service)
+    put(out, "cost_options", _cost_options(service))
     put(out, "service_areas", [_area(area) for area in service.areas])
     if with_locations:
         put(
@@ -320,11 +323,12 @@ def service_full(service: Service, cat: Catalogue, *, with_locations: bool = Tru
         [_attribute("service", service.id, t) for t in service_terms(service, cat)],
     )
     out["organization"] = organization_full(service.organization, cat)
-    out["x_capacity"] = service.capacity
+    put(out, "x_capacity", service.capacity)
     out["x_demo"] = bool(service.demo)
     put(out, "x_last_verified", iso_date(service.last_verified_on))
     put(out, "x_waits", _waits(service))
-    out["x_cost"] = _cost(service)
+    if service.cost_type is not None:
+        out["x_cost"] = _cost(service)
     put(out, "x_typical_sessions", service.typical_sessions)
     out["x_trainees_deliver"] = bool(service.trainees_deliver)
     put(out, "x_communities", split_list(service.communities))

@@ -66,9 +66,15 @@ class Term:
     description: str
     min_age: int | None = None  # client groups only
     max_age: int | None = None
+    parent_id: str | None = None
+
+    @property
+    def term_uri(self) -> str:
+        """A URI that never changes with the host Signpost runs on."""
+        return f"urn:uuid:{self.id}"
 
     def to_oruk(self) -> dict[str, str]:
-        return {
+        out = {
             "id": self.id,
             "name": self.name,
             "description": self.description,
@@ -76,7 +82,11 @@ class Term:
             "taxonomy_id": self.taxonomy_id,
             "term": self.slug,
             "code": self.slug,
+            "term_uri": self.term_uri,
         }
+        if self.parent_id is not None:
+            out["parent_id"] = self.parent_id
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +138,16 @@ class Catalogue:
         return out
 
 
+# Broader terms, only where one is a kind of the other: trauma-focused CBT is CBT, DIT is a
+# brief psychodynamic therapy, panic and social anxiety are anxiety problems.
+PARENTS = {
+    (MODALITIES, "trauma-focused-cbt"): "cbt",
+    (MODALITIES, "dit"): "psychodynamic",
+    (NEEDS, "panic"): "anxiety",
+    (NEEDS, "social-anxiety"): "anxiety",
+}
+
+
 def _taxonomy(
     name: str, entries: Iterable[tuple[str, str, str, int | None, int | None]]
 ) -> Taxonomy:
@@ -142,6 +162,11 @@ def _taxonomy(
             description=description or term_name,
             min_age=min_age,
             max_age=max_age,
+            parent_id=(
+                make_id("taxonomy", name, "term", PARENTS[(name, slug)])
+                if (name, slug) in PARENTS
+                else None
+            ),
         )
         for slug, term_name, description, min_age, max_age in entries
     )

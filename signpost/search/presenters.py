@@ -48,6 +48,7 @@ REFERRAL_NAMES = {
     "professional-referral": "A health or care professional can refer you",
     "school-referral": "Your school can refer you",
 }
+NOT_STATED = "Not stated: check with the service"
 CAPACITY_NAMES = {
     "accepting": "Taking new referrals",
     "waitlist": "Waiting list open",
@@ -83,7 +84,9 @@ def months_ago(value: date, today: date) -> int:
     )
 
 
-def cost_text(cost_type: str, low: float | None, high: float | None) -> str:
+def cost_text(cost_type: str | None, low: float | None, high: float | None) -> str:
+    if cost_type is None:
+        return NOT_STATED
     if cost_type == "free":
         return "Free"
     if cost_type == "donation":
@@ -148,10 +151,12 @@ def dated(as_of: date | None, today: date, date_after_days: int) -> bool:
 
 
 def capacity_view(
-    capacity: str, as_of: date | None, today: date, date_after_days: int = 90
+    capacity: str | None, as_of: date | None, today: date, date_after_days: int = 90
 ) -> tuple[str, bool]:
     """ "Taking new referrals", with its date beside it when that is old news."""
-    text = CAPACITY_NAMES.get(capacity, capacity)
+    if capacity not in CAPACITY_NAMES:  # not stated: nothing to date
+        return NOT_STATED, False
+    text = CAPACITY_NAMES[capacity]
     if not dated(as_of, today, date_after_days):
         return text, False
     return f"{text} ({f'as of {long_date(as_of)}' if as_of else 'date not known'})", True
@@ -248,7 +253,7 @@ def result_row(
         "name": record.name,
         "url": record.url,
         "organization": record.organization_name,
-        "sector": SECTOR_NAMES.get(record.sector, record.sector),
+        "sector": SECTOR_NAMES.get(record.sector, NOT_STATED),
         "modalities": modality_names(record.modalities),
         "reasons": [{"code": r.code, "text": r.text} for r in ranked.reasons],
         "distance": (
@@ -345,20 +350,22 @@ def service_summary(record: ServiceRecord) -> dict[str, Any]:
         "id": record.id,
         "name": record.name,
         "url": record.url,
-        "organization": {
-            "id": record.organization_id,
-            "name": record.organization_name,
-            "sector": record.sector,
-        },
+        "organization": {"id": record.organization_id, "name": record.organization_name},
         "modalities": sorted(record.modalities),
         "needs": sorted(record.needs),
         "formats": sorted(record.formats),
         "delivery": sorted(record.delivery),
         "referral_routes": sorted(record.referral_routes),
-        "cost": {"type": record.cost_type},
-        "capacity": record.capacity,
+        "cost": {},
         "demo": record.demo,
     }
+    # Not stated stays absent: an imported listing is never republished as free or accepting.
+    if record.sector is not None:
+        summary["organization"]["sector"] = record.sector
+    if record.cost_type is not None:
+        summary["cost"]["type"] = record.cost_type
+    if record.capacity is not None:
+        summary["capacity"] = record.capacity
     if record.minimum_age is not None:
         summary["minimum_age"] = record.minimum_age
     if record.maximum_age is not None:
@@ -415,7 +422,7 @@ def present_service(
         if w.modality is not None
     ]
     return {
-        "sector": SECTOR_NAMES.get(service.organization.sector, service.organization.sector),
+        "sector": SECTOR_NAMES.get(service.organization.sector, NOT_STATED),
         "modalities": [vocab.modalities[m] for m in service.modalities if m in vocab.modalities],
         "needs": [vocab.needs[n].name for n in service.needs if n in vocab.needs],
         "delivery": [DELIVERY_NAMES[d] for d in service.delivery if d in DELIVERY_NAMES],
@@ -435,7 +442,11 @@ def present_service(
         "freshness": freshness_view(
             service.last_verified_on, today, flag_days, hide_days, statutory=statutory
         ),
-        "ages": age_text(service.minimum_age, service.maximum_age),
+        "ages": (
+            NOT_STATED
+            if service.ages_not_stated
+            else age_text(service.minimum_age, service.maximum_age)
+        ),
         "only_for": only_for(frozenset(service.eligibility_list), service.eligibility_note),
         "low_intensity": [
             vocab.modalities[m].name

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from signpost.accounts import tokens
 from signpost.listings import service_content
-from signpost.models import ChangeRequest
+from signpost.models import ChangeRequest, Service
 from signpost.models.accounts import Invitation
 from tests.integration import test_provider_fixtures as fx
 from tests.integration.test_provider_fixtures import World, add_report, csrf, sign_in_as
@@ -118,6 +118,10 @@ EXPECTATIONS: dict[tuple[str, str], Expectation] = {
     ("admin.audit", "GET"): moderators(),
     ("admin.reports", "GET"): moderators(),
     ("admin.report_resolve", "POST"): moderators(),
+    ("admin.imports", "GET"): moderators(),
+    ("admin.imported", "GET"): moderators(),
+    ("admin.imported", "POST"): moderators(),
+    ("admin.claim", "POST"): moderators(),
     ("admin.user_list", "GET"): admins(),
     ("admin.user", "GET"): admins(),
     ("admin.user", "POST"): admins(),
@@ -158,7 +162,10 @@ def _url_values(app: Flask, db_session: Session, world: World) -> dict[str, obje
         payload={**service_content(service), "name": "Renamed service"},
         submitted_by_id=world.editor.id,
     )
-    db_session.add_all([invitation, change])
+    imported = Service(organization_id=world.org.id, name="Imported listing",
+                       source_name="Example Council", import_class="therapy",
+                       import_review="pending")  # fmt: skip
+    db_session.add_all([invitation, change, imported])
     db_session.commit()
     report = add_report(db_session, service)
     secret = app.config["SECRET_KEY"]
@@ -174,6 +181,7 @@ def _url_values(app: Flask, db_session: Session, world: World) -> dict[str, obje
         "report_id": report.id,
         "request_id": change.id,
         "entity_id": service.id,
+        "import_id": imported.id,
         "token": {
             "provider.reset_password": tokens.make_reset_token(
                 secret, world.editor.id, world.editor.password_hash

@@ -202,8 +202,8 @@ def test_bad_file_is_refused_with_record_and_field(scratch: Flask) -> None:
     assert 'record 1 (id b980ecb9-038c-5008-8017-9718f4059c61, "Riverside low-cost ' in output
     assert "maximum_age: 20 is below minimum_age 30" in output
     assert "unknown taxonomy term 'hypnotherapy' in signpost-modalities" in output
-    assert "postal_code: 'NOT A CODE' is not a UK postcode" in output
-    assert "record 2 (id not-a-uuid" in output and "id: 'not-a-uuid' is not a UUID" in output
+    # Record 2's id "not-a-uuid" is a source's own id: mapped to a stable UUID, not refused.
+    assert "record 2" not in output
     assert "record 3" in output and "x_waits[0].as_of: 'yesterday' is not a date" in output
     assert counts(scratch) == before
 
@@ -213,13 +213,13 @@ def test_a_late_problem_undoes_earlier_chunks(
 ) -> None:
     monkeypatch.setattr(importer, "CHUNK", 5)  # so several chunks are written first
     records = json.loads(exported.read_text(encoding="utf-8"))[:30]
-    records[-1]["minimum_age"] = -4
+    records[-1]["x_capacity"] = "full"
     path = tmp_path / "late.json"
     path.write_text(json.dumps(records), encoding="utf-8")
     before = counts(scratch)
     result = run(scratch, "import-oruk", str(path))
     assert result.exit_code == 1
-    assert "record 30" in result.output and "minimum_age: -4" in result.output
+    assert "record 30" in result.output and "x_capacity: 'full'" in result.output
     assert counts(scratch) == before
 
 
@@ -248,16 +248,22 @@ def test_unreadable_files(scratch: Flask, tmp_path: Path, text: str, message: st
     assert result.exit_code == 1 and message in result.output
 
 
-def test_missing_sector_needs_a_default(scratch: Flask, tmp_path: Path) -> None:
+def test_missing_sector_stays_not_stated(scratch: Flask, tmp_path: Path) -> None:
     records = json.loads((FIXTURES / "external_services.json").read_text("utf-8"))
     for record in records:
         record["organization"]["attributes"] = []
     path = tmp_path / "nosector.json"
     path.write_text(json.dumps(records), encoding="utf-8")
-    refused = run(scratch, "import-oruk", str(path))
-    assert refused.exit_code == 1 and "--default-sector" in refused.output
-    accepted = run(scratch, "import-oruk", str(path), "--default-sector", "charity")
-    assert accepted.exit_code == 0, accepted.output
+    imported = run(scratch, "import-oruk", str(path))
+    assert imported.exit_code == 0, imported.output
+    with scratch.app_context():
+        sectors = set(db.session.execute(db.select(Organization.sector)).scalars())
+    assert sectors == {None}  # an NHS trust is never guessed to be a charity
+    defaulted = run(scratch, "import-oruk", str(path), "--default-sector", "charity")
+    assert defaulted.exit_code == 0, defaulted.output
+    with scratch.app_context():
+        sectors = set(db.session.execute(db.select(Organization.sector)).scalars())
+    assert sectors == {"charity"}
 
 
 def test_dry_run_writes_nothing(scratch: Flask) -> None:

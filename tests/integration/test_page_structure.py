@@ -35,6 +35,7 @@ STRING_VARIABLES = {
     "service_id": "a UUID string (Open Referral UK ids)",
     "org_id": "a UUID string",
     "entity_id": "a UUID string of a service or an organisation",
+    "import_id": "a UUID string of an imported service",
     "location_id": "a UUID string",
     "link_id": "a UUID string (service_at_location)",
     "taxonomy_id": "a taxonomy's string id (ORUK)",

@@ -80,8 +80,6 @@ def test_x_fields_are_read() -> None:
          "attributes[0]: unknown taxonomy term 'reiki' in signpost-modalities"),
         ({"attributes": [{"taxonomy_term_id": "9d7c1a3e-0000-4000-8000-000000000000"}]},
          "attributes[0]: unknown taxonomy term id"),
-        ({"organization": {"id": "2258abb1-e0fe-53ae-b9a9-62b37b47fd58", "name": "No sector"}},
-         "organization.attributes: no sector term"),
     ],
 )  # fmt: skip
 def test_problems_name_the_field(change: dict[str, Any], expected: str) -> None:
@@ -153,7 +151,8 @@ def test_non_objects_are_refused(record: object) -> None:
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ([], ("free", None, None)),
+        ([], (None, None, None)),  # no cost stated: not stated, never "free"
+        ([{"option": "Ask us"}], (None, None, None)),
         ([{"option": "Free", "amount": 0}], ("free", None, None)),
         ([{"option": "Per session", "amount": 40}], ("fixed", 40.0, None)),
         ([{"option": "Low", "amount": 5}, {"option": "High", "amount": 50}],
@@ -168,3 +167,17 @@ def test_cost_from_cost_options(options: list[dict[str, Any]], expected: tuple[A
     assert problems == []
     service = parsed.service
     assert (service["cost_type"], service["cost_min_gbp"], service["cost_max_gbp"]) == expected
+
+
+def test_unstated_sector_cost_and_capacity_stay_unknown() -> None:
+    record = {
+        **copy.deepcopy(_external()[1]),
+        "organization": {"id": "2258abb1-e0fe-53ae-b9a9-62b37b47fd58", "name": "No sector"},
+    }
+    for key in ("x_cost", "cost_options", "x_capacity"):
+        record.pop(key, None)
+    parsed, problems, _ = _parse(record)
+    assert problems == []
+    assert parsed.organization["sector"] is None
+    assert parsed.service["cost_type"] is None
+    assert parsed.service["capacity"] is None

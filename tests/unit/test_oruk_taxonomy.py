@@ -53,3 +53,16 @@ def test_client_groups_follow_the_age_range() -> None:
     assert groups(11, 18) == ["5-11", "12-17", "18+"]
     assert groups(0, 4) == ["0-5"]
     assert groups(5, 5) == ["0-5", "5-11"]
+
+
+def test_terms_have_stable_uris_and_broader_terms() -> None:
+    from signpost.oruk import taxonomy as tx
+
+    cat = tx.get_catalogue()
+    tf_cbt = cat.term(tx.MODALITIES, "trauma-focused-cbt").to_oruk()
+    assert tf_cbt["parent_id"] == cat.term(tx.MODALITIES, "cbt").id
+    assert tf_cbt["term_uri"] == f"urn:uuid:{tf_cbt['id']}"
+    assert cat.term(tx.NEEDS, "panic").parent_id == cat.term(tx.NEEDS, "anxiety").id
+    assert "parent_id" not in cat.term(tx.MODALITIES, "cbt").to_oruk()
+    for (taxonomy, _slug), parent in tx.PARENTS.items():
+        assert (taxonomy, parent) in cat.by_slug  # every parent is a real term
