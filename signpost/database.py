@@ -14,9 +14,11 @@ request (commands, imports) is a writer too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -28,9 +30,26 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def begin_statement() -> str:
     """The SQLite BEGIN for a transaction started now: deferred only for safe requests."""
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if has_request_context() and request.method in READ_ONLY_METHODS and not g.get("_writing"):
         return "BEGIN"
     return "BEGIN IMMEDIATE"
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Let a safe request write: transactions begun inside take the write lock first.
+
+    For the rare write a GET makes (an anonymous counter). The caller ends its read
+    transaction before entering, so the write begins afresh and waits its turn.
+    """
+    if not has_request_context():
+        yield
+        return
+    g._writing = True
+    try:
+        yield
+    finally:
+        g._writing = False
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

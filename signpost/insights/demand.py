@@ -14,8 +14,10 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from signpost.database import write_transaction
 from signpost.insights.method import Method
 from signpost.models import DemandCounter
 
@@ -53,8 +55,18 @@ def record_search(
         index_elements=["district", "need", "age_band", "week"],
         set_={"count": DemandCounter.count + 1},
     )
-    session.execute(statement)
+    # End the search's read transaction so the counter's write begins afresh (on SQLite a read
+    # transaction cannot wait to become a writer). A counter must never cost anyone their
+    # search: if it cannot be written, the search goes on uncounted.
     session.commit()
+    try:
+        with write_transaction():
+            session.execute(statement)
+            session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        current_app.logger.warning("demand counter not written: %s", type(exc).__name__)
+        return False
     return True
 
 
