@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from signpost.search.params import MAX_AGE, FieldError
+from signpost.search.params import AGE_REQUIRED, MAX_AGE, FieldError
 
 # The questions in order; severity is only asked about depression (NICE splits on it).
 STEPS = ("where", "help", "age", "severity", "more")
 ANSWER_FIELDS = {"where": "location", "help": "need", "age": "age", "severity": "severity"}
+# Fields a page sets besides its main answer (the age page also offers an age band).
+EXTRA_FIELDS = {"age": ("age_band",)}
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ def check(step: str, args: Mapping[str, str], needs: Mapping[str, object]) -> li
         return [FieldError("need", "missing_need", "Select what you would like help with")]
     if step == "age" and value and (not value.isdigit() or int(value) > MAX_AGE):
         return [FieldError("age", "invalid_age", f"Enter your age in years, from 0 to {MAX_AGE}")]
+    if step == "age" and not value and not args.get("age_band"):
+        return [FieldError("age", "age_required", AGE_REQUIRED)]
     return []
 
 

@@ -21,6 +21,7 @@ from signpost.nice import get_nice
 from signpost.patient.preferences import preferences_context
 from signpost.patient.questions import (
     ANSWER_FIELDS,
+    EXTRA_FIELDS,
     back_step_param,
     previous_step,
     step_after,
@@ -81,7 +82,9 @@ def questions() -> ResponseReturnValue:
     keep = [
         (key, value)
         for key, value in request.args.items(multi=True)
-        if key != "step" and key != ANSWER_FIELDS.get(step.name)
+        if key != "step"
+        and key != ANSWER_FIELDS.get(step.name)
+        and key not in EXTRA_FIELDS.get(step.name, ())
     ]
     context = _form_context(step.errors)
     back = None

@@ -39,7 +39,7 @@ def test_one_question_a_page_then_the_results(client: FlaskClient) -> None:
     page = answer(client, page, location="LS6 3HN")
     assert "What would you like help with?" in page and fields(page) == {"need"}
     page = answer(client, page, need="depression")
-    assert fields(page) == {"age"}
+    assert fields(page) == {"age", "age_band"}  # an age, or under 18 / 18 and over
     page = answer(client, page, age="34")
     assert fields(page) == {"severity"}  # asked only about depression
     page = answer(client, page, severity="more-severe")
@@ -56,8 +56,9 @@ def test_one_question_a_page_then_the_results(client: FlaskClient) -> None:
 def test_severity_is_skipped_for_other_needs(client: FlaskClient) -> None:
     page = client.get("/questions?" + urlencode({"location": "Leeds", "step": "where"})).text
     page = answer(client, page, need="anxiety")
-    page = answer(client, page, age="")
+    page = answer(client, page, age="", age_band="18-plus")
     assert "Is there anything else that matters to you?" in page
+    assert ("age_band", "18-plus") in hidden(page)
 
 
 def test_a_missing_answer_asks_again_with_an_error(client: FlaskClient) -> None:
@@ -67,6 +68,8 @@ def test_a_missing_answer_asks_again_with_an_error(client: FlaskClient) -> None:
     assert "Enter a postcode, part of a postcode or a town" in response.text
     wrong = client.get("/questions?" + urlencode({"location": "LS6", "step": "age", "age": "x"}))
     assert wrong.status_code == 400 and "Enter your age in years" in wrong.text
+    blank = client.get("/questions?" + urlencode({"location": "LS6", "step": "age", "age": ""}))
+    assert blank.status_code == 400 and "Enter your age, or say if you are under 18" in blank.text
 
 
 def test_back_link_returns_to_the_previous_question(client: FlaskClient) -> None:

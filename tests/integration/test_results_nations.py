@@ -35,7 +35,9 @@ def strip_of(html: str) -> str:
 def test_crisis_strip_follows_the_nation(
     client: FlaskClient, location: str, shown: list[str], hidden: list[str]
 ) -> None:
-    response = client.get("/search", query_string={"location": location, "need": "anxiety"})
+    response = client.get(
+        "/search", query_string={"location": location, "need": "anxiety", "age": "30"}
+    )
     assert response.status_code == 200
     strip = strip_of(response.text)
     for text in [*shown, "text SHOUT to 85258"]:
@@ -123,7 +125,7 @@ def test_shared_place_name_asks_which_one(client: FlaskClient) -> None:
 
 
 def test_every_result_is_on_some_page(client: FlaskClient) -> None:
-    query = "location=LS6+3HN&need=depression"
+    query = "location=LS6+3HN&need=depression&age_band=18-plus"
     first = client.get(f"/search?{query}").text
     total = int(re.search(r'data-total="(\d+)"', first).group(1))  # type: ignore[union-attr]
     assert total > 20
@@ -141,17 +143,17 @@ def test_every_result_is_on_some_page(client: FlaskClient) -> None:
 
 
 def test_a_bad_page_number_is_an_error_not_a_crash(client: FlaskClient) -> None:
-    response = client.get("/search?location=LS6&need=depression&page=zero")
+    response = client.get("/search?location=LS6&need=depression&age=30&page=zero")
     assert response.status_code == 400
     assert "Page must be a whole number" in response.text
 
 
 def test_filter_results_counts_preferences(client: FlaskClient) -> None:
     html = client.get(
-        "/search?location=LS6&need=depression&max_cost=0&delivery=video&delivery=phone"
+        "/search?location=LS6&need=depression&age=30&max_cost=0&delivery=video&delivery=phone"
     ).text
     assert "Filter results (3)" in text_of(html)
-    plain = text_of(client.get("/search?location=LS6&need=depression").text)
+    plain = text_of(client.get("/search?location=LS6&need=depression&age=30").text)
     assert "Filter results" in plain and "Filter results (" not in plain
 
 
