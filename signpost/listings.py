@@ -169,6 +169,16 @@ class ListingError(Exception):
         self.message = message
 
 
+class ChangeAwaitingReview(ListingError):
+    """ "Still accurate" would stamp today's date on details a pending change corrects."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A change to this listing is waiting for a moderator. You can confirm the listing "
+            "is accurate once that change has been reviewed."
+        )
+
+
 class EditConflict(ListingError):
     """Someone else changed the listing since this editor loaded it."""
 
@@ -202,7 +212,11 @@ def _catchment(service: Service) -> Content:
                     continue
     national = service.catchment_national or any(a.kind == "national" for a in service.areas)
     kind = "national" if national else "areas" if areas else "radius" if radius else None
-    return {"kind": kind, "areas": areas, "radius_km": radius}
+    found: dict[str, Any] = {"kind": kind, "areas": areas, "radius_km": radius}
+    nations = sorted(a.value for a in service.areas if a.kind == "national" and a.value)
+    if national and nations:
+        found["nations"] = nations  # a national service limited to some UK nations
+    return found
 
 
 def location_content(location: Location) -> Content:
@@ -328,6 +342,10 @@ def _apply_service_content(session: Session, service: Service, content: Content)
         )
         for value in areas
     ]
+    if kind == "national":
+        service.areas = [
+            ServiceArea(kind="national", value=nation) for nation in catchment.get("nations", [])
+        ]
     _apply_locations(session, service, content.get("locations", []))
     _apply_waits(service, content.get("waits", []))
     # Touch the row so its version moves on even when only linked rows changed.
@@ -739,7 +757,13 @@ def set_capacity(session: Session, user: User, service: Service, capacity: str) 
 
 @_stale_is_conflict(EditConflict)
 def confirm_accurate(session: Session, user: User, service: Service, today: date) -> None:
-    """Record a "still accurate" click: the listing's details were checked today."""
+    """Record a "still accurate" click: the listing's details were checked today.
+
+    Refused while a change waits for moderation: the public listing is what the click would
+    vouch for, and the editor has already said part of it is wrong.
+    """
+    if pending_request(session, "service", service.id) is not None:
+        raise ChangeAwaitingReview()
     before = {
         "last_verified_on": service.last_verified_on.isoformat()
         if service.last_verified_on

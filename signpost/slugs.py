@@ -17,3 +17,5 @@ SEVERITIES = ("less-severe", "more-severe", "unsure")
 SERVICE_STATUSES = ("active", "inactive", "defunct", "temporarily closed")
 MODERATION_STATES = ("pending", "approved", "rejected")
 CATCHMENT_KINDS = ("national", "postcode-area", "postcode-district", "radius")
+# UK nations: a "national" catchment row may name one (empty value: the whole UK).
+NATIONS = ("england", "wales", "scotland", "northern-ireland")

@@ -11,10 +11,30 @@ from markupsafe import Markup
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from signpost.crisis import CRISIS_LINES
+from signpost import crisis
+from signpost.contact_links import contact_links, lower_first, upper_first
 from signpost.extensions import db
 
 _DEMO_KEY = "signpost.demo_present"
+
+
+def set_person(nation: str | None, age: int | None) -> None:
+    """Record where the person is and their age for this request, so every part of the
+    page (strip, "Get help now" box, handout) shows the crisis lines that fit them."""
+    g.person_nation = nation
+    g.person_age = age
+
+
+def crisis_now() -> tuple[crisis.CrisisLine, ...]:
+    return crisis.crisis_lines(g.get("person_nation"), g.get("person_age"))
+
+
+def crisis_elsewhere() -> tuple[crisis.CrisisLine, ...]:
+    return crisis.other_nation_lines(g.get("person_nation"))
+
+
+def person_nation() -> crisis.Nation | None:
+    return crisis.nation(g.get("person_nation"))
 
 
 def demo_data_present() -> bool:
@@ -85,8 +105,13 @@ def header_account() -> dict[str, Any] | None:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        contact_links=contact_links, upper_first=upper_first, lower_first=lower_first
+    )
     app.jinja_env.globals.update(
-        crisis_lines=CRISIS_LINES,
+        crisis_now=crisis_now,
+        crisis_elsewhere=crisis_elsewhere,
+        person_nation=person_nation,
         demo_data_present=demo_data_present,
         nav_items=nav_items,
         header_account=header_account,

@@ -206,12 +206,14 @@ def parse_urgency(data: Any, needs: frozenset[str]) -> Urgency:
         _text(raw, "source", where)  # a number is never shipped without where it came from
         lines.append(
             CrisisLine(
+                key=str(raw.get("key") or _text(raw, "name", where)),
                 name=_text(raw, "name", where),
                 contact=_text(raw, "contact", where),
                 text=_text(raw, "text", where),
                 href=_text(raw, "href", where),
-                audience=f"up to {raw.get('max_age')}" if raw.get("max_age") else "everyone",
-                max_age=_age(raw, "max_age", where),
+                nations=(),
+                oldest=_age(raw, "max_age", where),
+                source=_text(raw, "source", where),
             )
         )
     return Urgency(panels=tuple(panels), front_doors=tuple(doors), lines=tuple(lines))

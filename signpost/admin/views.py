@@ -7,6 +7,10 @@ request); users and roles also require an admin.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -21,6 +25,8 @@ from signpost.oruk import curation
 from signpost.provider.common import history_helpers, me, render_page, today
 from signpost.search.params import whole_number
 from signpost.vocab import get_vocabularies
+
+UK = ZoneInfo("Europe/London")
 
 bp = Blueprint("admin", __name__)
 bp.before_request(require_moderator)
@@ -123,12 +129,38 @@ def audit() -> ResponseReturnValue:
     revisions = listings.recent_revisions(
         db.session, limit=AUDIT_PAGE_SIZE + 1, offset=(number - 1) * AUDIT_PAGE_SIZE
     )
+    shown = revisions[:AUDIT_PAGE_SIZE]
     return render_page(
         "admin/audit.html",
-        revisions=revisions[:AUDIT_PAGE_SIZE],
+        revisions=shown,
+        names=_entity_names(shown),
+        uk_time=uk_time,
         page=number,
         has_more=len(revisions) > AUDIT_PAGE_SIZE,
     )
+
+
+def _entity_names(revisions: list[Any]) -> dict[str, str]:
+    """The listing or organisation each change is about, by id, so the log says which."""
+    ids = {r.entity_id for r in revisions if r.entity_type in ("service", "organization")}
+    if not ids:
+        return {}
+    names = dict(
+        db.session.execute(db.select(Service.id, Service.name).where(Service.id.in_(ids))).all()
+    )
+    names |= dict(
+        db.session.execute(
+            db.select(Organization.id, Organization.name).where(Organization.id.in_(ids))
+        ).all()
+    )
+    return names
+
+
+def uk_time(moment: datetime) -> str:
+    """A stored UTC time as people in the UK read it: "30 November 2026, 17:05 (GMT)"."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    local = aware.astimezone(UK)
+    return f"{local.day} {local:%B %Y}, {local:%H:%M} ({local.tzname()})"
 
 
 @bp.get("/reports")

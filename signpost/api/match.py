@@ -8,7 +8,7 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from signpost.api.views import bp
-from signpost.crisis import CRISIS_LINES
+from signpost.crisis import lines_for
 from signpost.errors import APIError
 from signpost.matcher.results import RankedService
 from signpost.matcher.rules import STATUTORY_SECTORS
@@ -40,7 +40,7 @@ def match_json(found: SearchOutcome, settings: dict[str, int]) -> dict[str, Any]
             settings["hide_days"],
             statutory=r.record.sector in STATUTORY_SECTORS,
         )
-        for r in outcome.results
+        for r in found.page_results
     ]
     guidelines = [
         _compact(
@@ -58,12 +58,15 @@ def match_json(found: SearchOutcome, settings: dict[str, int]) -> dict[str, Any]
     ]
     return {
         "query": found.params.to_json(),
-        "location": {
-            "name": location.name,
-            "latitude": round(location.latitude, 6),
-            "longitude": round(location.longitude, 6),
-            "precision": location.precision,
-        },
+        "location": _compact(
+            {
+                "name": location.name,
+                "latitude": round(location.latitude, 6),
+                "longitude": round(location.longitude, 6),
+                "precision": location.precision,
+                "nation": location.nation,
+            }
+        ),
         "nice": _compact(
             {
                 "has_guidance": advice.has_guidance,
@@ -121,8 +124,10 @@ def match_json(found: SearchOutcome, settings: dict[str, int]) -> dict[str, Any]
             if outcome.widened
             else None
         ),
-        "results": [result_json(r, stale) for r, stale in zip(outcome.results, flags, strict=True)],
-        "crisis": [line.to_json() for line in CRISIS_LINES],
+        "results": [
+            result_json(r, stale) for r, stale in zip(found.page_results, flags, strict=True)
+        ],
+        "crisis": [line.to_json() for line in lines_for(age_range, location.nation)],
         "urgent": urgent["json"] if urgent else None,
         "ways_forward": [way.to_json() for way in net["ways_forward"]] or None,
         "front_doors": [door.to_json() for door in net["front_doors"]] or None,

@@ -467,6 +467,12 @@ def _match_schemas() -> dict[str, Schema]:
                         "latitude": {"type": "number", "minimum": -90, "maximum": 90},
                         "longitude": {"type": "number", "minimum": -180, "maximum": 180},
                         "precision": TEXT,
+                        "nation": {
+                            "type": "string",
+                            "enum": ["england", "wales", "scotland", "northern-ireland"],
+                            "description": "The UK nation, when known: it decides the crisis "
+                            "lines and which national services are in reach.",
+                        },
                     },
                 },
                 "nice": {

@@ -378,7 +378,8 @@ def _catchment(
     spec: Any, instance: _Instance, rng: random.Random
 ) -> tuple[bool, float | None, tuple[tuple[str, str], ...], str]:
     if spec == NATIONAL:
-        return True, None, (("national", ""),), "Anywhere in Great Britain, by phone or online"
+        gb = (("national", "england"), ("national", "wales"), ("national", "scotland"))
+        return True, None, gb, "Anywhere in Great Britain, by phone or online"
     if spec == "patch":
         patch = instance.patch
         assert patch is not None, "a patch catchment needs a patch"

@@ -64,6 +64,7 @@ def load_records_orm(session: Session) -> list[ServiceRecord]:
                 ),
                 catchment_national=s.catchment_national
                 or any(a.kind == "national" for a in s.areas),
+                nations=frozenset(a.value for a in s.areas if a.kind == "national" and a.value),
                 catchment_areas=frozenset(
                     a.value for a in s.areas if a.kind in ("postcode-area", "postcode-district")
                 ),

@@ -17,6 +17,7 @@ from signpost.matcher.records import ServiceRecord, Site, Wait
 from signpost.models import Location, Organization, Service, ServiceArea, ServiceAtLocation
 from signpost.models import Wait as WaitRow
 from signpost.models.directory import ServiceModality, ServiceNeed, ServiceTag
+from signpost.slugs import NATIONS
 
 PUBLIC_STATUSES = ("active",)
 
@@ -113,15 +114,18 @@ def load_records(session: Session, service_ids: Iterable[str] | None = None) -> 
         )
         if kind in ("postcode-area", "postcode-district")
     )
-    national_by_area = {
-        sid
-        for (sid,) in session.execute(
-            scoped(
-                select(ServiceArea.service_id).where(ServiceArea.kind == "national"),
-                ServiceArea.service_id,
-            )
+    national_by_area: dict[str, set[str]] = defaultdict(set)
+    for sid, value in session.execute(
+        scoped(
+            select(ServiceArea.service_id, ServiceArea.value).where(ServiceArea.kind == "national"),
+            ServiceArea.service_id,
         )
-    }
+    ):
+        # A named nation limits the catchment; a blank value means the whole UK.
+        if value in NATIONS:
+            national_by_area[sid].add(value)
+        else:
+            national_by_area[sid]
     sites: dict[str, list[Site]] = defaultdict(list)
     for service_id, location_id, lat, lon, postcode, name in session.execute(
         scoped(
@@ -183,6 +187,7 @@ def load_records(session: Session, service_ids: Iterable[str] | None = None) -> 
                 demo=bool(row[12]),
                 sites=tuple(sorted(sites.get(sid, ()), key=lambda s: s.location_id)),
                 catchment_national=bool(row[13]) or sid in national_by_area,
+                nations=frozenset(national_by_area.get(sid, ())),
                 catchment_areas=frozenset(areas.get(sid, ())),
                 catchment_radius_km=row[14],
                 languages=_split(row[15]),

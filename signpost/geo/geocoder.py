@@ -10,16 +10,19 @@ should log ``LocationError.code`` rather than ``message`` (which may echo the us
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import os
 import re
 import sqlite3
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from signpost.geo.nations import nation_of_country, nation_of_postcode
 from signpost.geo.postcodes import (
     PostcodeKind,
     area_of,
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AmbiguousPlaceError",
     "Geocoder",
     "IndexUnavailableError",
     "LocationError",
@@ -54,7 +58,12 @@ SCHEMA_VERSION = "1"
 
 Precision = Literal["postcode", "sector", "outcode", "area", "place"]
 LocationErrorCode = Literal[
-    "empty_location", "invalid_postcode", "unknown_postcode", "northern_ireland", "unknown_place"
+    "empty_location",
+    "invalid_postcode",
+    "unknown_postcode",
+    "northern_ireland",
+    "unknown_place",
+    "ambiguous_place",
 ]
 
 # Keep echoed user input short so a pasted essay cannot blow up the page.
@@ -73,8 +82,19 @@ class ResolvedLocation:
     precision: Precision
     outcode: str | None  # for catchment checks; for places, the outcode with nearest centroid
     area: str | None  # postcode area letters ("LS")
+    nation: str | None = None  # "england", "wales", "scotland", "northern-ireland"
+    near: str | None = None  # for a place: the bigger town it is near, to tell namesakes apart
+
+    @property
+    def choice_value(self) -> str:
+        """What to search for to get exactly this place back: "St Ives (TR26)"."""
+        if self.nation == "northern-ireland":
+            return f"{self.name} (NI)"
+        return f"{self.name} ({self.outcode})" if self.outcode else self.name
 
 
+# "St Ives (TR26)": a place name with the outcode that tells it from its namesakes.
+_CHOICE_RE = re.compile(r"^(.+?)\s*\(([A-Za-z]{1,2}[0-9][A-Za-z0-9]?|NI)\)$", re.IGNORECASE)
 _APOSTROPHES_RE = re.compile(r"['\u2019\u2018`.]")
 _NON_ALNUM_RE = re.compile(r"[^a-z0-9]+")
 
@@ -123,6 +143,22 @@ class LocationError(ValueError):
         return (type(self), (self.code, self.message))
 
 
+class AmbiguousPlaceError(LocationError):
+    """Several places share the name: the person picks one, we never guess."""
+
+    def __init__(self, text: str, candidates: list[ResolvedLocation]) -> None:
+        super().__init__(
+            "ambiguous_place",
+            f"There is more than one place called {_echo(text)}. Choose one, "
+            "or enter a postcode instead.",
+        )
+        self.text = _echo(text)
+        self.candidates = candidates
+
+    def __reduce__(self) -> tuple[type[AmbiguousPlaceError], tuple[str, list[ResolvedLocation]]]:  # type: ignore[override]
+        return (type(self), (self.text, self.candidates))
+
+
 class IndexUnavailableError(RuntimeError):
     """The index file is missing or was built by an incompatible version: rebuild it."""
 
@@ -152,13 +188,29 @@ def _unknown_postcode(shown: str) -> LocationError:
 
 
 def _northern_ireland() -> LocationError:
-    # Code-Point Open (our postcode source) covers Great Britain only; NI place names still work.
+    # Code-Point Open (our postcode source) covers Great Britain only; NI districts are
+    # placed at their post town, and a district we cannot place asks for the town.
     return LocationError(
         "northern_ireland",
-        "We can only look up postcodes in England, Scotland and Wales. If you live in "
-        "Northern Ireland, enter your town or city instead, for example Belfast, or look at "
-        "services you can use by phone or online.",
+        "We could not find that Northern Ireland postcode. Enter your town or city instead, "
+        "for example Belfast or Enniskillen.",
     )
+
+
+_NI_DISTRICTS = Path(__file__).resolve().parents[2] / "seed_data" / "ni_postcode_districts.yaml"
+
+
+@functools.cache
+def _ni_towns() -> dict[str, str]:
+    import yaml
+
+    raw = yaml.safe_load(_NI_DISTRICTS.read_text(encoding="utf-8"))
+    return {f"BT{number}": town for town, numbers in raw["districts"].items() for number in numbers}
+
+
+def ni_post_town(outcode: str) -> str | None:
+    """Post town of a Northern Ireland postcode district ("BT7" -> "Belfast")."""
+    return _ni_towns().get(outcode.upper())
 
 
 def _unknown_place(text: str) -> LocationError:
@@ -290,29 +342,92 @@ class Geocoder:
         dlon = (coords[:, 1] - lon) * np.cos(np.radians(lat))
         return names[int(np.argmin(dlat * dlat + dlon * dlon))]
 
-    def _find_place(self, text: str) -> ResolvedLocation | None:
-        key = place_key(text)
-        if not key:
-            return None
-        row = (
+    def _place_rows(self, key: str) -> list[tuple[str, float, float, int, str]]:
+        return (
             self._conn()
             .execute(
-                "SELECT name, lat, lon, country FROM places WHERE key = ? "
-                "ORDER BY population DESC, name LIMIT 1",
+                "SELECT name, lat, lon, population, country FROM places WHERE key = ? "
+                "ORDER BY population DESC, name",
                 (key,),
             )
-            .fetchone()
+            .fetchall()
         )
-        if row is None:
-            return None
-        name, lat, lon, country = row
+
+    def _place(self, name: str, lat: float, lon: float, country: str) -> ResolvedLocation:
         if country == "NI":
             # The nearest GB outcode would be across the sea; every NI postcode is area BT.
             outcode, area = None, "BT"
         else:
             outcode = self.nearest_outcode(lat, lon)
             area = area_of(outcode) if outcode else None
-        return ResolvedLocation(name, lat, lon, "place", outcode, area)
+        return ResolvedLocation(
+            name, lat, lon, "place", outcode, area, nation=nation_of_country(country)
+        )
+
+    def _nearby_town(self, lat: float, lon: float, population: int) -> str | None:
+        """The nearest clearly bigger town within about 40 km, to tell namesakes apart."""
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT name, lat, lon FROM places WHERE population >= ? "
+                "AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?",
+                (max(population * 2, 15000), lat - 0.4, lat + 0.4, lon - 0.6, lon + 0.6),
+            )
+            .fetchall()
+        )
+        if not rows:
+            return None
+        scale = math.cos(math.radians(lat))
+        return min(rows, key=lambda r: (r[1] - lat) ** 2 + ((r[2] - lon) * scale) ** 2)[0]
+
+    def place_candidates(self, text: str) -> list[ResolvedLocation]:
+        """Every distinct place a name could mean, biggest first.
+
+        Hamlets far smaller than the best match (under 1% of its population) are left
+        out: nobody typing "London" means a farm of the same name.
+        """
+        rows = self._place_rows(place_key(text))
+        if not rows:
+            return []
+        top = max(rows[0][3], 1)
+        seen: set[tuple[str, float, float]] = set()
+        found = []
+        for name, lat, lon, population, country in rows:
+            spot = (name, round(lat, 2), round(lon, 2))
+            if spot in seen or (found and population < top * 0.01):
+                continue
+            seen.add(spot)
+            place = self._place(name, lat, lon, country)
+            found.append((place, population))
+        if len(found) < 2:
+            return [place for place, _ in found]
+        return [
+            replace(place, near=self._nearby_town(place.latitude, place.longitude, pop))
+            for place, pop in found[:8]
+        ]
+
+    def _find_place(self, text: str) -> ResolvedLocation | None:
+        """The place a name means, or None. Raises AmbiguousPlaceError when it could be
+        several real towns (the second at least 2% the size of the first)."""
+        chosen = _CHOICE_RE.match(text.strip())
+        if chosen is not None:
+            # "St Ives (TR26)": a choice made on the "Which St Ives?" page.
+            name, outcode = chosen.group(1), chosen.group(2).upper()
+            for place in self.place_candidates(name):
+                if place.choice_value.upper() == f"{place.name} ({outcode})".upper():
+                    return place
+        rows = self._place_rows(place_key(text))
+        if not rows:
+            return None
+        candidates = self.place_candidates(text)
+        if len(candidates) > 1:
+            sizes = sorted(
+                {(r[0], round(r[1], 2), round(r[2], 2)): r[3] for r in rows}.values(), reverse=True
+            )
+            if sizes[1] >= max(sizes[0], 1) * 0.02:
+                raise AmbiguousPlaceError(text, candidates)
+        name, lat, lon, _, country = rows[0]
+        return self._place(name, lat, lon, country)
 
     def suggest_places(self, prefix: str, limit: int = 5) -> list[str]:
         """Place names starting with *prefix*, most populous first (for autocomplete)."""
@@ -384,7 +499,7 @@ class Geocoder:
         value = c.value
         if is_northern_ireland(value) and c.kind is not PostcodeKind.AREA:
             # Checked before lookup: NI is missing from the data, not a typo.
-            raise _northern_ireland()
+            return self._northern_ireland_postcode(value)
 
         if c.kind is PostcodeKind.FULL:
             outcode = value.split(" ")[0]
@@ -392,7 +507,9 @@ class Geocoder:
             coords = self.lookup_postcode(value)
             if coords is None:
                 raise _unknown_postcode(value)
-            return ResolvedLocation(value, *coords, "postcode", outcode, area_of(outcode))
+            return ResolvedLocation(
+                value, *coords, "postcode", outcode, area_of(outcode), nation_of_postcode(value)
+            )
 
         if c.kind is PostcodeKind.SECTOR:
             coords = self._centroid("sectors", "sector", value)
@@ -400,7 +517,12 @@ class Geocoder:
                 raise _unknown_postcode(value)
             outcode = value.split(" ")[0]
             return ResolvedLocation(
-                f"{value} (partial postcode)", *coords, "sector", outcode, area_of(outcode)
+                f"{value} (partial postcode)",
+                *coords,
+                "sector",
+                outcode,
+                area_of(outcode),
+                nation_of_postcode(value),
             )
 
         if c.kind is PostcodeKind.OUTCODE:
@@ -410,11 +532,31 @@ class Geocoder:
             if coords is None:
                 raise _unknown_postcode(value)
             return ResolvedLocation(
-                f"{value} (partial postcode)", *coords, "outcode", value, area_of(value)
+                f"{value} (partial postcode)",
+                *coords,
+                "outcode",
+                value,
+                area_of(value),
+                nation_of_postcode(value),
             )
 
         # PostcodeKind.AREA
         coords = self._centroid("areas", "area", value)
         if coords is None:
             return None
-        return ResolvedLocation(f"{value} (partial postcode)", *coords, "area", None, value)
+        return ResolvedLocation(
+            f"{value} (partial postcode)", *coords, "area", None, value, nation_of_postcode(value)
+        )
+
+    def _northern_ireland_postcode(self, value: str) -> ResolvedLocation:
+        """A BT postcode, placed at the centre of its post town (see ni_postcode_districts)."""
+        outcode = value.split(" ")[0]
+        town = ni_post_town(outcode)
+        rows = self._place_rows(place_key(town)) if town else []
+        row = next((r for r in rows if r[4] == "NI"), None)
+        if row is None:
+            raise _northern_ireland()
+        name, lat, lon, _, _ = row
+        return ResolvedLocation(
+            f"{outcode} ({name} area)", lat, lon, "outcode", outcode, "BT", "northern-ireland"
+        )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from signpost.contact_links import lower_first
+from signpost.crisis import CrisisLine
 from signpost.geo.geocoder import ResolvedLocation
 from signpost.matcher.records import Wait
 from signpost.matcher.texts import need_label
@@ -239,8 +241,12 @@ def compact_cost(cost_type: str, low: float | None, high: float | None) -> str:
     return f"£{low:g} a session" if low is not None else "Fees apply"
 
 
-def compact_distance(distance_km: float | None) -> str:
-    return "Remote" if distance_km is None else f"{distance_km:.1f} km"
+def compact_distance(distance_km: float | None, in_person_km: float | None = None) -> str:
+    if distance_km is not None:
+        return f"{distance_km:.1f} km"
+    if in_person_km is not None:
+        return f"{in_person_km:.0f} km in person, or remote"
+    return "Remote"
 
 
 def build_service(
@@ -262,7 +268,7 @@ def build_service(
         therapies=tuple(row["modalities"]),
         distance=row["distance"],
         cost=row["cost"],
-        wait=row["wait"],
+        wait=row.get("wait_short") or row["wait"],
         capacity=capacity,
         reasons=why_chosen(row["reasons"]),
         how_to_refer=how_to_refer(routes, contact, row.get("how_to_refer")),
@@ -272,12 +278,14 @@ def build_service(
 
 def why_chosen(reasons: Iterable[Mapping[str, str]]) -> tuple[str, ...]:
     """The reasons that explain the choice (the facts line already gives cost, wait...)."""
-    return tuple(
+    chosen = [
         reason["text"]
         for reason in reasons
         if reason["code"] != "nice_under_review"
         and (reason["code"] in WHY_CODES or reason["code"].startswith(WHY_PREFIXES))
-    )
+    ]
+    # Joined with semicolons on paper, so only the first starts with a capital.
+    return tuple(text if i == 0 else lower_first(text) for i, text in enumerate(chosen))
 
 
 def _grouped(options: Iterable[NiceOption]) -> list[tuple[str, str, list[str]]]:
@@ -321,15 +329,17 @@ def record_text(
     services: Sequence[HandoutService],
     routes: Mapping[str, Iterable[str]],
     age_band: str | None = None,
+    crisis: Sequence[CrisisLine] = (),
 ) -> str:
-    """A short plain-text note for the clinical record. No patient identifiers: the area is
-    an outward code or a town, never a full postcode."""
+    """A short plain-text note for the clinical record, written for the notes (what was
+    agreed, safety-netting), not for the patient. No patient identifiers: the area is an
+    outward code or a town, never a full postcode."""
     severity_text = {"less-severe": "less severe ", "more-severe": "more severe "}.get(severity, "")
     bands = {"under-18": ", under 18", "18-plus": ", 18 and over"}
     age_text = f", age {age}" if age is not None else bands.get(age_band or "", "")
     lines = [
-        f"Talking therapy signposting (Signpost), {long_date(today)}.",
-        f"Need: {severity_text}{need_label(need)}{age_text}. Area searched: {area}.",
+        f"Signposting to psychological therapy services (Signpost), {long_date(today)}.",
+        f"Presenting need: {severity_text}{need_label(need)}{age_text}. Area searched: {area}.",
     ]
     groups = _grouped(advice.options)
     if advice.has_guidance and groups:
@@ -354,7 +364,31 @@ def record_text(
         lines.append(line + ".")
     lines.append("Services signposted:")
     for number, service in enumerate(services, start=1):
-        route_names = ", ".join(referral_short(routes.get(service.id, ()))) or "not stated"
+        route_set = set(routes.get(service.id, ()))
+        route_names = ", ".join(referral_short(route_set)) or "not stated"
         lines.append(f"{number}. {service.name} ({service.organisation}, {service.sector}).")
-        lines.append(f"   Referral: {route_names}. {service.how_to_refer}")
+        lines.append(f"   Referral routes: {route_names}. Plan: {agreed_action(route_set)}.")
+    lines.append("Handout with NICE options, services and crisis contacts given.")
+    if crisis:
+        contacts = "; ".join(f"{line.name}: {line.contact}" for line in crisis)
+        lines.append(
+            "Safety-netting: advised to seek urgent help if things get worse or they feel "
+            f"unsafe; crisis contacts given: {contacts}."
+        )
     return "\n".join(lines)
+
+
+def agreed_action(routes: Iterable[str]) -> str:
+    """The next step to note: who acts (for the record, not the patient's own words)."""
+    route_set = set(routes)
+    if "self-referral" in route_set:
+        return "patient to self-refer" + (
+            " (GP referral also possible)" if "gp-referral" in route_set else ""
+        )
+    if "gp-referral" in route_set:
+        return "GP to refer"
+    if "professional-referral" in route_set:
+        return "referral by a health or care professional: GP to arrange"
+    if "school-referral" in route_set:
+        return "referral through school"
+    return "patient to contact the service to ask how to start"

@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from signpost.crisis import crisis_lines
 from signpost.directory.loading import public_service_filter
 from signpost.extensions import db
 from signpost.gp import handout, qr
@@ -32,6 +33,7 @@ from signpost.search.params import (
     parse_args,
 )
 from signpost.search.service import SearchOutcome, run_search
+from signpost.template_globals import set_person
 from signpost.urls import absolute_url
 from signpost.vocab import get_vocabularies
 
@@ -60,6 +62,7 @@ def _parse() -> SearchParams:
 
 def _search(params: SearchParams) -> _Search:
     found = run_search(params)
+    set_person(found.location.nation, params.age)
     view = presenters.present(
         found, today=date.today(), **presenters.date_settings(current_app.config)
     )
@@ -67,7 +70,7 @@ def _search(params: SearchParams) -> _Search:
     for row in view["results"]:
         record = records[row["id"]]
         row["gp"] = {
-            "distance": handout.compact_distance(row["distance_km"]),
+            "distance": handout.compact_distance(row["distance_km"], row["in_person_km"]),
             "wait": handout.compact_wait(record.overall_wait()),
             "cost": handout.compact_cost(
                 record.cost_type, record.cost_min_gbp, record.cost_max_gbp
@@ -78,12 +81,21 @@ def _search(params: SearchParams) -> _Search:
     return _Search(found=found, view=view, routes=routes)
 
 
+def _for_gp(error: FieldError) -> FieldError:
+    """The shared messages speak to the patient; in GP mode they speak about them."""
+    message = error.message.replace(
+        "what you would like help with", "what your patient wants help with"
+    )
+    return FieldError(error.field, error.code, message)
+
+
 def _consultation(
     search: _Search | None = None,
     errors: Sequence[FieldError] = (),
     ticked: Sequence[str] = (),
 ) -> ResponseReturnValue:
     vocab = get_vocabularies()
+    errors = [_for_gp(e) for e in errors]
     page = render_template(
         "gp/consultation.html",
         vocab=vocab,
@@ -184,6 +196,7 @@ def _build_handout() -> _Handout | ResponseReturnValue:
         advice=search.found.outcome.advice,
         services=services,
         routes=search.routes,
+        crisis=crisis_lines(search.found.location.nation, params.age),
     )
     return _Handout(
         search=search,
@@ -215,11 +228,21 @@ def handout_page() -> ResponseReturnValue:
     built = _build_handout()
     if not isinstance(built, _Handout):
         return built
-    results_url = f"{absolute_url('patient.search')}?{built.query}"
+    # The paper may be left anywhere: its QR code carries the outward code, never the
+    # full postcode, just as the printed text does.
+    found = built.search.found
+    area = found.location.outcode if found.location.precision == "postcode" else None
+    pairs = [
+        ("location", area) if key == "location" and area else (key, value)
+        for key, value in found.params.to_query()
+    ]
+    results_url = f"{absolute_url('patient.search')}?{urlencode(pairs)}"
+    site_url = absolute_url("patient.start")
     return render_template(
         "gp/handout.html",
         nice=handout.nice_choice(built.search.found.outcome.advice),
         results_url=results_url,
+        site_address=handout.display_url(site_url),
         qr_uri=qr.png_data_uri(results_url),
         **_page_context(built),
     )

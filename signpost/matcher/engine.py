@@ -154,6 +154,7 @@ def _concat(first: Pool, second: Pool) -> Pool:
 
 
 def _panel(
+    index: DirectoryIndex,
     query: MatchQuery,
     options: Sequence[NiceOption],
     columns: _Columns,
@@ -169,10 +170,18 @@ def _panel(
     remote = base & open_ & pool.remote_credit
     further = ~base & open_
     paid = ~columns.free
+    # Remote entries that also see people in person, beyond the radius: their nearest site.
+    far = np.full(len(pool), np.nan)
+    if query.accepts_in_person:
+        for i in np.flatnonzero(remote & ~pool.in_reach):
+            km = r.far_site_km(index.records[int(pool.rows[i])], query)
+            if km is not None:
+                far[i] = km
     rows = []
     for option, offered in zip(options, columns.offers, strict=True):
         here = offered & in_reach
         there = offered & remote
+        far_here = far[there & ~np.isnan(far)]
         used = here | there
         beyond = offered & further
         rows.append(
@@ -184,6 +193,7 @@ def _panel(
                 paid_only=bool(used.any() and paid[used].all()),
                 radius_km=query.radius_km,
                 nearest_beyond_km=float(pool.distance[beyond].min()) if beyond.any() else None,
+                far_in_person_km=float(far_here.min()) if len(far_here) else None,
             )
         )
     return tuple(rows)
@@ -280,7 +290,7 @@ def match(query: MatchQuery, index: DirectoryIndex, advice: NiceAdvice) -> Match
                 beyond_radius=bool(beyond[i]),
             )
         )
-    panel = _panel(query, options, columns, pool, len(base))
+    panel = _panel(index, query, options, columns, pool, len(base))
     return MatchOutcome(
         query=query,
         advice=advice,

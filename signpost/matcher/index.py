@@ -21,6 +21,7 @@ from signpost.matcher import rules as r
 from signpost.matcher.query import MatchQuery
 from signpost.matcher.records import ServiceRecord, Site
 from signpost.matcher.scoring import ScoringRules, default_scoring
+from signpost.slugs import NATIONS
 
 IntArray = npt.NDArray[np.signedinteger[Any]]
 BoolArray = npt.NDArray[np.bool_]
@@ -333,6 +334,15 @@ class DirectoryIndex:
         )
         self.statutory = np.fromiter((r.is_statutory(rec) for rec in recs), bool, n)
         self.national = np.fromiter((rec.catchment_national for rec in recs), bool, n)
+        # Nation-limited services by nation, so a search in one nation drops the others'.
+        self._outside_nation: dict[str, IntArray] = {
+            nation: np.flatnonzero(
+                np.fromiter(
+                    (bool(rec.nations) and nation not in rec.nations for rec in recs), bool, n
+                )
+            ).astype(np.int64)
+            for nation in NATIONS
+        }
         self.restricted = np.fromiter((r.catchment_restricted(rec) for rec in recs), bool, n)
         self.catchment_radius = np.fromiter(
             (
@@ -552,7 +562,13 @@ class DirectoryIndex:
                 else:
                     covered |= self._flags(listed)[restricted]
             ok[check] = covered
-        return ok
+        return ok & self._nation_ok(query, rows)
+
+    def _nation_ok(self, query: MatchQuery, rows: IntArray) -> BoolArray:
+        outside = self._outside_nation.get(query.nation or "", _empty_int())
+        if not len(outside) or not len(rows):
+            return np.ones(len(rows), dtype=bool)
+        return ~member(rows, outside)
 
     def _flags(self, rows: IntArray) -> BoolArray:
         flags = np.zeros(len(self.records), dtype=bool)
@@ -609,6 +625,7 @@ class DirectoryIndex:
         for rows in parts:
             # Filter each part before merging: the national list is long, the survivors few.
             rows = rows[(self.delivery[rows] & remote_wanted) != 0]
+            rows = rows[self._nation_ok(query, rows)]
             found.append(rows[self.static_keep(query, rows)])
         return _unique(np.concatenate(found))
 

@@ -110,11 +110,17 @@ def _panel(
             and row.distance_km is not None
             and r.offers_option(option, row.record, query.age, strict)
         ]
+        far = [
+            km
+            for row in there
+            if row.distance_km is None and (km := r.far_site_km(row.record, query)) is not None
+        ]
         panel.append(
             make_panel_row(
                 option,
                 in_reach=len(here),
                 remote=len(there),
+                far_in_person_km=min(far, default=None),
                 nearest_km=min(
                     (row.distance_km for row in here if row.distance_km is not None), default=None
                 ),

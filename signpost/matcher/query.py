@@ -38,6 +38,7 @@ class MatchQuery:
     today: date
     outcode: str | None = None  # "LS1": checked against postcode-district catchments
     area: str | None = None  # "LS": checked against postcode-area catchments
+    nation: str | None = None  # "scotland": checked against national catchments' nations
     age: int | None = None
     age_band: str | None = None  # "under-18" or "18-plus": used only when age is not given
     severity: str = "unsure"

@@ -254,7 +254,13 @@ def panel_text(
     paid_only: bool,
     radius_km: float,
     nearest_beyond_km: float | None,
+    nearest_in_person_km: float | None = None,
 ) -> str:
+    if in_reach == 0 and nearest_in_person_km is not None:
+        text = f"In person further away: nearest {format_km(nearest_in_person_km)}"
+        if remote:
+            text += f"; or {remote} by video, phone or online"
+        return f"{text}, all paid" if paid_only else text
     if in_reach == 0 and remote == 0:
         if nearest_beyond_km is not None:
             return f"Not available near you; nearest {format_km(nearest_beyond_km)} away"
@@ -280,8 +286,13 @@ def make_panel_row(
     paid_only: bool,
     radius_km: float,
     nearest_beyond_km: float | None,
+    far_in_person_km: float | None = None,
 ) -> ChoicePanelRow:
     available = in_reach + remote > 0
+    in_person_further = None
+    if in_reach == 0:
+        known = [km for km in (far_in_person_km, nearest_beyond_km) if km is not None]
+        in_person_further = min(known, default=None)
     return ChoicePanelRow(
         option=option,
         in_reach_count=in_reach,
@@ -297,8 +308,10 @@ def make_panel_row(
             paid_only=available and paid_only,
             radius_km=radius_km,
             nearest_beyond_km=None if available else nearest_beyond_km,
+            nearest_in_person_km=in_person_further,
         ),
         nearest_beyond_km=None if available else nearest_beyond_km,
+        nearest_in_person_km=in_person_further,
     )
 
 

@@ -56,6 +56,8 @@ class ServiceRecord:
     # Catchment: national, or a set of postcode areas ("LS") / districts ("LS1"), or a radius
     # around the service's sites. Remote delivery (video/phone/online) reaches anyone in it.
     catchment_national: bool = False
+    # For a national catchment: the UK nations it covers ("england", ...); empty: all four.
+    nations: frozenset[str] = field(default_factory=frozenset)
     catchment_areas: frozenset[str] = field(default_factory=frozenset)
     catchment_radius_km: float | None = None
     languages: frozenset[str] = field(default_factory=frozenset)

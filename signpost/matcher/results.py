@@ -48,6 +48,9 @@ class ChoicePanelRow:
     available: bool
     text: str
     nearest_beyond_km: float | None = None  # set when a widened search found one further away
+    # Nothing in person within the radius, but a service offering it sees people in person
+    # further away (reached remotely, or found by widening): the nearest such site.
+    nearest_in_person_km: float | None = None
 
     @property
     def label(self) -> str:

@@ -47,6 +47,26 @@ def quantise(value: float) -> float:
     return math.floor(snapped * 1000.0 + 0.5) / 1000.0
 
 
+def far_site_km(record: ServiceRecord, query: MatchQuery) -> float | None:
+    """Distance to the nearest site of a service the person reaches remotely, when it also
+    sees people in person: face-to-face help further away, not "not available"."""
+    if not query.accepts_in_person or "in-person" not in service_delivery(record):
+        return None
+    lat1, lon1 = math.radians(query.latitude), math.radians(query.longitude)
+    best: float | None = None
+    for site in record.sites:
+        if not (math.isfinite(site.latitude) and math.isfinite(site.longitude)):
+            continue
+        lat2, lon2 = math.radians(site.latitude), math.radians(site.longitude)
+        a = (
+            math.sin((lat2 - lat1) / 2) ** 2
+            + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        )
+        km = quantise(2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a))))
+        best = km if best is None else min(best, km)
+    return best
+
+
 def service_delivery(record: ServiceRecord) -> frozenset[str]:
     # A listing without delivery modes is taken to be in person, the conservative reading.
     return record.delivery or frozenset({"in-person"})
@@ -234,10 +254,15 @@ def catchment_restricted(record: ServiceRecord) -> bool:
     )
 
 
+def nation_ok(record: ServiceRecord, query: MatchQuery) -> bool:
+    """A national service covers the person's nation (an unknown nation is not excluded)."""
+    return not record.nations or query.nation is None or query.nation in record.nations
+
+
 def covers_explicitly(record: ServiceRecord, query: MatchQuery, nearest_km: float | None) -> bool:
     """The service says it serves where the person is (needed to reach them remotely)."""
     if record.catchment_national:
-        return True
+        return nation_ok(record, query)
     areas = {code.strip().upper().replace(" ", "") for code in record.catchment_areas}
     if (query.outcode and query.outcode in areas) or (query.area and query.area in areas):
         return True
@@ -246,6 +271,8 @@ def covers_explicitly(record: ServiceRecord, query: MatchQuery, nearest_km: floa
 
 
 def catchment_ok(record: ServiceRecord, query: MatchQuery, nearest_km: float | None) -> bool:
+    if not nation_ok(record, query):
+        return False
     return not catchment_restricted(record) or covers_explicitly(record, query, nearest_km)
 
 

@@ -45,6 +45,7 @@ from signpost.oruk.schema import DATE_PATTERN, UUID_PATTERN
 from signpost.oruk.schema import SERVICE as SERVICE_SCHEMA
 from signpost.oruk.serialise import AREA_NAMES
 from signpost.oruk.taxonomy import Catalogue, make_id
+from signpost.slugs import NATIONS
 from signpost.vocab import get_vocabularies
 
 if TYPE_CHECKING:
@@ -354,7 +355,7 @@ def _area(check: _Checker, service_id: str, index: int, area: Mapping[str, Any])
     if kind is None:
         name = _text(area.get("name")).lower()
         if raw.lower() in _NATIONAL_WORDS or (not raw and name in _NATIONAL_WORDS):
-            kind, raw = "national", ""
+            kind, raw = "national", "england" if "england" in (raw.lower(), name) else ""
         elif _AREA.match(raw):
             kind = "postcode-area"
         elif raw and classify(raw).kind.value == "outcode":
@@ -374,7 +375,8 @@ def _area(check: _Checker, service_id: str, index: int, area: Mapping[str, Any])
         if not ok:
             check.problem(f"{where}.service_area", f"{raw!r} is not a radius in km")
     elif kind == "national":
-        raw = ""
+        # A national area may name the one UK nation it covers ("scotland"); blank is all.
+        raw = raw.lower() if raw.lower() in NATIONS else ""
     name = _text(area.get("name"))
     description = None if not name or name == AREA_NAMES[kind].format(value=raw) else name
     area_id = area.get("id") or make_id("import", service_id, "area", kind, raw)

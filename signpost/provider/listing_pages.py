@@ -19,6 +19,7 @@ from signpost import listings
 from signpost.extensions import db
 from signpost.freshness import freshness, next_change
 from signpost.geo.geocoder import IndexUnavailableError, LocationError
+from signpost.geo.postcodes import normalise_postcode
 from signpost.listings import Content, Draft, EditConflict
 from signpost.models import Organization, ProblemReport, Service
 from signpost.provider.common import geocoder, me, render_page, today
@@ -268,6 +269,11 @@ def _check_postcode(form: LocationForm) -> tuple[float, float, str] | None:
         log.error("postcode index unavailable while adding a location")
         form.postcode.errors.append("We cannot check postcodes just now. Try again later")
         return None
+    full = normalise_postcode(form.postcode.data)
+    if found.nation == "northern-ireland" and full is not None:
+        # Our postcode data has no Northern Ireland points: the site is placed at its post
+        # town's centre, which is near enough to rank it by distance.
+        return found.latitude, found.longitude, full
     if found.precision != "postcode":
         form.postcode.errors.append("Enter a full postcode, like LS1 4AP")
         return None
@@ -386,8 +392,8 @@ def verify(service_id: str) -> ResponseReturnValue:
     service = _service_row(_draft(service_id))
     try:
         listings.confirm_accurate(db.session, me(), service, today())
-    except EditConflict as conflict:
-        flash(conflict.message, "warning")
+    except (EditConflict, listings.ChangeAwaitingReview) as refused:
+        flash(refused.message, "warning")
     else:
         flash("Thank you. The listing now shows it was checked today.", "success")
     return redirect(url_for("provider.service", service_id=service_id))

@@ -68,6 +68,14 @@ class SearchParams:
     services: tuple[str, ...] = field(default=())  # GP handout: the ticked services
     # Eligibility slugs the person said apply; None: not answered; (): "none of these".
     circumstances: tuple[str, ...] | None = None
+    page: int = 1  # results pages of ``limit`` each, so every result can be reached
+    offers: int | None = None  # show only services offering this NICE option (1-based)
+
+    @property
+    def match_limit(self) -> int:
+        """How many ranked results to ask the matcher for to show this page (all it ranks
+        when only services offering one NICE option are wanted: they are picked after)."""
+        return MAX_LIMIT if self.offers else min(self.page * self.limit, MAX_LIMIT)
 
     def to_query(self) -> list[tuple[str, str]]:
         """The canonical query string pairs, for shareable links and the QR code."""
@@ -96,6 +104,10 @@ class SearchParams:
             pairs.append(("limit", str(self.limit)))
         if self.circumstances is not None:
             pairs += [("circumstance", c) for c in self.circumstances or (NONE_APPLY,)]
+        if self.offers:
+            pairs.append(("offers", str(self.offers)))
+        if self.page != 1:
+            pairs.append(("page", str(self.page)))
         return pairs
 
     @property
@@ -135,6 +147,8 @@ class SearchInputError(ValueError):
     def __init__(self, errors: Sequence[FieldError]):
         super().__init__("; ".join(e.message for e in errors))
         self.errors = tuple(errors)
+        # Set when a place name could mean several places: the ones to choose from.
+        self.places: tuple[object, ...] = ()
 
 
 def _clean(value: str | None) -> str:
@@ -289,6 +303,24 @@ def parse_search(
         else:
             limit = parsed_limit
 
+    page = 1
+    raw_page = _clean(args.get("page"))
+    if raw_page:
+        if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_LIMIT:
+            errors.append(
+                FieldError("page", "invalid_page", f"Page must be a whole number up to {MAX_LIMIT}")
+            )
+        else:
+            page = int(raw_page)
+
+    offers = None
+    raw_offers = _clean(args.get("offers"))
+    if raw_offers:
+        if not raw_offers.isdigit() or not 1 <= int(raw_offers) <= 50:
+            errors.append(FieldError("offers", "invalid_offers", "Choose a therapy from the list"))
+        else:
+            offers = int(raw_offers)
+
     relational = _bool(args, "relational", errors)
     self_referral = _bool(args, "self_referral", errors)
     language = _clean(args.get("language"))[:40] or None
@@ -317,6 +349,8 @@ def parse_search(
         limit=limit,
         services=services,
         circumstances=circumstances,
+        page=page,
+        offers=offers,
     )
 
 

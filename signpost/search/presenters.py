@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from geopy.distance import great_circle
+
 from signpost.freshness import freshness
-from signpost.matcher.records import ServiceRecord, Wait
+from signpost.matcher.records import ServiceRecord, Site, Wait
 from signpost.matcher.results import ChoicePanelRow, RankedService
 from signpost.matcher.rules import STATUTORY_SECTORS, low_modalities, service_protocols
 from signpost.matcher.texts import only_for
@@ -41,6 +43,7 @@ COMMUNITIES = (
     Community("older-adults", "Older adults"),
     Community("young-people", "Young people"),
 )
+COMMUNITY_NAMES = {c.slug: c.name for c in COMMUNITIES}
 SECTOR_NAMES = {"nhs": "NHS", "charity": "Charity", "low-cost": "Low-cost clinic"}
 REFERRAL_NAMES = {
     "self-referral": "You can refer yourself",
@@ -72,6 +75,28 @@ def date_settings(config: Mapping[str, Any]) -> dict[str, int]:
 
 def has_preferences(args: Mapping[str, Any]) -> bool:
     return any(args.get(key) not in (None, "", "25") for key in PREFERENCE_KEYS)
+
+
+def filter_count(args: Any) -> int:
+    """How many preferences narrow the search, for "Filter results (3)"."""
+    count = 0
+    for key in PREFERENCE_KEYS:
+        values = [v for v in args.getlist(key) if v not in ("", "false", "any")]
+        if key == "radius_km":
+            values = [v for v in values if v != "25"]
+        count += len(values)
+    return count
+
+
+def cost_with_description(cost: str, description: str | None) -> str:
+    """The cost and the provider's own words, without saying the same thing twice
+    ("Free. Free on the NHS." becomes "Free on the NHS")."""
+    if not description:
+        return cost
+    words = description.strip().rstrip(".")
+    if words.lower().startswith(cost.lower().split(",")[0]):
+        return words
+    return f"{cost}. {words}"
 
 
 def long_date(value: date | None) -> str:
@@ -106,11 +131,24 @@ def wait_text(wait: Wait | None) -> str:
         return "Wait not published"
     parts = []
     if wait.assessment_weeks is not None:
-        parts.append(f"about {_weeks(wait.assessment_weeks)} to a first appointment")
+        parts.append(f"{_about_weeks(wait.assessment_weeks)} to a first appointment")
     if wait.treatment_weeks is not None:
-        parts.append(f"about {_weeks(wait.treatment_weeks)} to start therapy")
+        parts.append(f"{_about_weeks(wait.treatment_weeks)} to start therapy")
     text = " and ".join(parts)
     return f"{text[0].upper()}{text[1:]} (as of {long_date(wait.as_of)})"
+
+
+def short_wait_text(wait: Wait | None) -> str:
+    """The wait for paper: "Wait about 2 weeks to assess, 9 to start (Sep 2026)"."""
+    if wait is None or (wait.assessment_weeks is None and wait.treatment_weeks is None):
+        return "Wait not published"
+    parts = []
+    if wait.assessment_weeks is not None:
+        parts.append(f"{_about_weeks(wait.assessment_weeks)} to assess")
+    if wait.treatment_weeks is not None:
+        parts.append(f"{_about_weeks(wait.treatment_weeks)} to start")
+    when = f" ({wait.as_of:%b %Y})" if wait.as_of else ""
+    return f"Wait {', '.join(parts)}{when}"
 
 
 def _weeks(n: int) -> str:
@@ -118,6 +156,11 @@ def _weeks(n: int) -> str:
 
 
 STATUTORY_STALE = "details may be out of date: check with your GP"
+
+
+def _about_weeks(n: int) -> str:
+    # "About 0 weeks" reads as a mistake; a zero-week wait means within the week.
+    return "under a week" if n == 0 else f"about {_weeks(n)}"
 
 
 def freshness_view(
@@ -233,12 +276,42 @@ def therapy_use(use: ModalityUse, guideline: Guideline) -> dict[str, Any]:
     }
 
 
+def far_site(
+    record: ServiceRecord, origin: tuple[float, float] | None
+) -> tuple[float, Site] | None:
+    """The nearest in-person site of a service reached remotely (its sites are beyond the
+    search radius), so a rural person still learns face-to-face help exists further away."""
+    if origin is None or "in-person" not in record.delivery:
+        return None
+    found: tuple[float, Site] | None = None
+    for site in record.sites:
+        km = great_circle(origin, (site.latitude, site.longitude)).km
+        if found is None or km < found[0]:
+            found = (km, site)
+    return found
+
+
+def where_text(
+    ranked: RankedService, origin: tuple[float, float] | None
+) -> tuple[str, float | None]:
+    """Where the service is, in words, and the distance to its nearest in-person site."""
+    if ranked.distance_km is not None:
+        return f"{ranked.distance_km:.1f} km away", ranked.distance_km
+    far = far_site(ranked.record, origin)
+    if far is not None:
+        km, site = far
+        place = (site.name or "").split(", ", 1)[-1] or site.postcode or "its nearest site"
+        return f"In person at {place}, {km:.0f} km away, or remotely", km
+    return "Remote only", None
+
+
 def result_row(
     ranked: RankedService,
     today: date,
     flag_days: int,
     hide_days: int = 365,
     date_after_days: int = 90,
+    origin: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     record = ranked.record
     statutory = record.sector in STATUTORY_SECTORS
@@ -248,6 +321,7 @@ def result_row(
     )
     wait = record.overall_wait()
     wait_dated = wait is not None and dated(wait.as_of, today, date_after_days)
+    where, in_person_km = where_text(ranked, origin)
     return {
         "id": record.id,
         "name": record.name,
@@ -256,10 +330,9 @@ def result_row(
         "sector": SECTOR_NAMES.get(record.sector, NOT_STATED),
         "modalities": modality_names(record.modalities),
         "reasons": [{"code": r.code, "text": r.text} for r in ranked.reasons],
-        "distance": (
-            f"{ranked.distance_km:.1f} km away" if ranked.distance_km is not None else "Remote"
-        ),
+        "distance": where,
         "distance_km": ranked.distance_km,
+        "in_person_km": in_person_km,
         "site": ranked.site,
         "delivery": [DELIVERY_NAMES[d] for d in sorted(record.delivery) if d in DELIVERY_NAMES],
         "cost": cost_text(record.cost_type, record.cost_min_gbp, record.cost_max_gbp),
@@ -270,6 +343,7 @@ def result_row(
         "how_to_refer": record.how_to_refer,
         "wait": wait_text(wait),
         "wait_dated": wait_dated,
+        "wait_short": short_wait_text(wait),
         "capacity": record.capacity,
         "capacity_text": capacity_text,
         "capacity_dated": capacity_dated,
@@ -286,6 +360,16 @@ def result_row(
     }
 
 
+def advice_paragraphs(summaries: tuple[str, ...], rest: str) -> list[str]:
+    """The "in more detail" paragraphs: each summary once, then whatever the advice message
+    adds beyond them (the message already quotes the summaries)."""
+    extra = rest
+    for summary in summaries:
+        extra = extra.replace(summary, " ")
+    extra = " ".join(extra.split())
+    return [*summaries, *([extra] if extra else [])]
+
+
 def present(
     found: SearchOutcome,
     today: date,
@@ -300,16 +384,34 @@ def present(
     return {
         "need_name": need.name,
         "advice_headline": headline + ("." if rest else ""),
-        "advice_more": [s for s in outcome.advice.summaries] + ([rest] if rest else []),
+        "advice_more": advice_paragraphs(outcome.advice.summaries, rest),
         "location": found.location,
         "advice": outcome.advice,
         "panel": [panel_row(row) for row in outcome.panel],
         "results": [
-            result_row(r, today, flag_days, hide_days, date_after_days) for r in outcome.results
+            result_row(
+                r,
+                today,
+                flag_days,
+                hide_days,
+                date_after_days,
+                (found.location.latitude, found.location.longitude),
+            )
+            for r in found.page_results
         ],
+        "page": found.params.page,
+        "page_count": found.page_count,
+        "first_rank": (found.params.page - 1) * found.params.limit + 1,
         "total": outcome.total_eligible,
         "widened": outcome.widened,
-        "not_nearby": list(outcome.not_nearby),
+        "not_nearby": [
+            row.label for row in outcome.panel if row.gap and row.nearest_in_person_km is None
+        ],
+        "further_away": [
+            f"{row.label} (nearest {row.nearest_in_person_km:.0f} km)"
+            for row in outcome.panel
+            if row.gap and row.nearest_in_person_km is not None
+        ],
         "query_pairs": found.params.to_query(),
         "urgent": urgent_view(found.params.need, outcome.query.age_range),
         **safety_net(found.params, outcome.query.age_range, not outcome.results),
@@ -399,6 +501,49 @@ def service_summary(record: ServiceRecord) -> dict[str, Any]:
     return summary
 
 
+NATION_NAMES = {
+    "england": "England",
+    "wales": "Wales",
+    "scotland": "Scotland",
+    "northern-ireland": "Northern Ireland",
+}
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def catchment_text(
+    national: bool, areas: list[tuple[str, str, str | None]], radius_km: float | None
+) -> str | None:
+    """Who a service is for by where they live, in words: (kind, value, description) rows.
+
+    The listing's own description ("People living in Cornwall and the Isles of Scilly")
+    wins; otherwise the codes are put into a sentence, never printed raw.
+    """
+    described = next((d for _, _, d in areas if d), None)
+    if described:
+        return described
+    if national:
+        nations = [NATION_NAMES[v] for k, v, _ in areas if k == "national" and v in NATION_NAMES]
+        if not nations or len(nations) == len(NATION_NAMES):
+            return "Anywhere in the UK"
+        if set(nations) == {"England", "Wales", "Scotland"}:
+            return "Anywhere in Great Britain"
+        return f"Anywhere in {_and_list(nations)}"
+    codes = [v for k, v, _ in areas if k in ("postcode-area", "postcode-district") and v]
+    if codes:
+        shown = codes if len(codes) <= 6 else [*codes[:5], f"{len(codes) - 5} more"]
+        return f"People living in postcode areas {_and_list(shown)}"
+    if radius_km is None:
+        radius_km = next(
+            (float(v) for k, v, _ in areas if k == "radius" and v.replace(".", "").isdigit()), None
+        )
+    if radius_km is not None:
+        return f"People living within {radius_km:g} km of where the service is"
+    return None
+
+
 def present_service(
     service: Service,
     today: date,
@@ -441,6 +586,16 @@ def present_service(
         )[0],
         "freshness": freshness_view(
             service.last_verified_on, today, flag_days, hide_days, statutory=statutory
+        ),
+        "communities": [COMMUNITY_NAMES.get(c, c) for c in service.community_list],
+        "cost_full": cost_with_description(
+            cost_text(service.cost_type, service.cost_min_gbp, service.cost_max_gbp),
+            service.cost_description,
+        ),
+        "catchment": catchment_text(
+            service.catchment_national or any(a.kind == "national" for a in service.areas),
+            [(a.kind, a.value, a.description) for a in service.areas],
+            service.catchment_radius_km,
         ),
         "ages": (
             NOT_STATED

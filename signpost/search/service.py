@@ -6,19 +6,20 @@ their rendering differs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import current_app
 
 from signpost.extensions import db
-from signpost.geo.geocoder import Geocoder, LocationError, ResolvedLocation
+from signpost.geo.geocoder import AmbiguousPlaceError, Geocoder, LocationError, ResolvedLocation
 from signpost.insights import demand
 from signpost.matcher.engine import match
 from signpost.matcher.query import MatchQuery
-from signpost.matcher.results import MatchOutcome
+from signpost.matcher.results import MatchOutcome, RankedService
+from signpost.matcher.rules import offers_option
 from signpost.nice import get_nice
-from signpost.search.params import FieldError, SearchInputError, SearchParams
+from signpost.search.params import MAX_LIMIT, FieldError, SearchInputError, SearchParams
 
 _GEOCODER_KEY = "signpost.geocoder"
 
@@ -28,6 +29,18 @@ class SearchOutcome:
     params: SearchParams
     location: ResolvedLocation
     outcome: MatchOutcome
+
+    @property
+    def page_results(self) -> tuple[RankedService, ...]:
+        """The ranked services on the page asked for (the matcher ranks all pages above)."""
+        start = (self.params.page - 1) * self.params.limit
+        return tuple(self.outcome.results[start : start + self.params.limit])
+
+    @property
+    def page_count(self) -> int:
+        """Pages that can be shown: the matcher ranks at most MAX_LIMIT services."""
+        shown = min(self.outcome.total_eligible, MAX_LIMIT)
+        return max(1, -(-shown // self.params.limit))
 
 
 def geocoder() -> Geocoder:
@@ -43,7 +56,10 @@ def resolve_location(text: str) -> ResolvedLocation:
     try:
         return geocoder().resolve(text)
     except LocationError as error:
-        raise SearchInputError([FieldError("location", error.code, error.message)]) from error
+        failure = SearchInputError([FieldError("location", error.code, error.message)])
+        if isinstance(error, AmbiguousPlaceError):
+            failure.places = tuple(error.candidates)
+        raise failure from error
 
 
 def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutcome:
@@ -56,6 +72,7 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
         longitude=location.longitude,
         outcode=location.outcode,
         area=location.area,
+        nation=location.nation,
         need=params.need,
         today=today or date.today(),
         age=params.age,
@@ -69,7 +86,7 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
         language=params.language,
         community=params.community,
         radius_km=params.radius_km,
-        limit=params.limit,
+        limit=params.match_limit,
         circumstances=params.circumstances,
         stale_after_days=current_app.config["STALE_HIDE_DAYS"],
         flag_after_days=current_app.config["STALE_FLAG_DAYS"],
@@ -90,4 +107,17 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
         gaps=bool(outcome.not_nearby),
         today=query.today,
     )
+    if params.offers:
+        outcome = only_offering(outcome, params.offers, params.age)
     return SearchOutcome(params=params, location=location, outcome=outcome)
+
+
+def only_offering(outcome: MatchOutcome, number: int, age: int | None) -> MatchOutcome:
+    """Keep the ranked services that offer the NICE option numbered *number* (1-based, in
+    the advice's order), as a link from the choice panel asks; an unknown number keeps all."""
+    options = outcome.advice.options
+    if not 1 <= number <= len(options):
+        return outcome
+    option = options[number - 1]
+    kept = tuple(r for r in outcome.results if offers_option(option, r.record, age))
+    return replace(outcome, results=kept, total_eligible=len(kept))

@@ -158,7 +158,8 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
 
 
 def assert_no_axe_violations(page: Page, context: str | dict[str, Any] | None = None) -> None:
-    """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on ``page`` and fail on any violation.
+    """Run axe-core (WCAG 2.0/2.1/2.2 A and AA rules, and ``region``) on ``page`` and fail on
+    any violation.
 
     axe is injected with ``page.evaluate``: Playwright evaluates through the DevTools
     protocol, which the page's Content Security Policy does not govern, so the app's CSP
@@ -170,7 +171,12 @@ def assert_no_axe_violations(page: Page, context: str | dict[str, Any] | None = 
         if not javascript:
             page.evaluate(_NO_JS_TIMERS)
         page.evaluate(_axe_source())
-    options: dict[str, Any] = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
+    # Plus the best-practice "region" rule: every piece of content sits in a landmark, so a
+    # screen-reader user moving by landmark misses nothing (the crisis strip above all).
+    options: dict[str, Any] = {
+        "runOnly": {"type": "tag", "values": AXE_TAGS},
+        "rules": {"region": {"enabled": True}},
+    }
     if not javascript:
         options["preload"] = False  # CSSOM preloading needs network events a no-JS page lacks
     page.evaluate(_START_AXE, [context, options])

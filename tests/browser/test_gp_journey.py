@@ -111,6 +111,7 @@ def test_keyboard_journey_to_a_one_page_handout(
     assert "Talking therapy options for you" in text
     assert "Text for the record" not in text  # screen-only parts are not printed
     assert "Skip to main content" not in text
+    assert "Signpost" in text and ("localhost" in text or "127.0.0.1" in text)  # by the QR
 
     # The live server's access log has the GP URLs, through the redacting filter.
     assert '"GET /gp/handout?location=LS1' in caplog.text
@@ -145,6 +146,14 @@ def test_the_five_longest_entries_still_print_on_one_page(
     assert page.locator("[data-service-id]").count() == 5
     reader = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
     assert len(reader.pages) == 1, f"printed on {len(reader.pages)} pages"
+    # Clear print: the body text on paper is 11 pt or larger (11 pt = 14.67 CSS px).
+    page.emulate_media(media="print")
+    sizes = (
+        page.locator("article.signpost-gp-handout")
+        .locator("p, li")
+        .evaluate_all("nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize))")
+    )
+    assert sizes and min(sizes) >= 14.6, f"smallest printed text is {min(sizes) * 0.75:.1f} pt"
 
 
 def test_qr_code_decodes_to_the_live_results(page: Page, live_server: str) -> None:
@@ -160,7 +169,10 @@ def test_qr_code_decodes_to_the_live_results(page: Page, live_server: str) -> No
     payload = urlsplit(decoded.text)
     assert payload.scheme in {"http", "https"} and payload.netloc  # absolute
     assert payload.path == "/search"
-    assert parse_qsl(payload.query) == QUERY
+    # The paper's link carries the outward code only, never the full postcode.
+    expected = [("location", "LS1") if key == "location" else (key, v) for key, v in QUERY]
+    assert parse_qsl(payload.query) == expected
+    assert "1BA" not in decoded.text
     assert "service" not in payload.query
 
     page.goto(f"{live_server}/search?{payload.query}")

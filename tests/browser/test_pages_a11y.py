@@ -160,3 +160,20 @@ def test_the_axe_check_reports_violations(request: pytest.FixtureRequest, fixtur
     assert "image-alt" in message and "#no-alt-image" in message, message
     # A context limits the check to part of the page.
     assert_no_axe_violations(page, {"exclude": [["#no-alt-image"]]})
+
+
+def test_the_axe_check_reports_content_outside_landmarks(page: Page) -> None:
+    """The best-practice ``region`` rule is on: text outside every landmark fails the check."""
+    page.goto("/privacy")
+    assert_no_axe_violations(page)
+    page.evaluate(
+        """() => {
+            const stray = document.createElement("p");
+            stray.id = "stray-text";
+            stray.textContent = "Outside every landmark";
+            document.body.prepend(stray);
+        }"""
+    )
+    with pytest.raises(AssertionError) as failure:
+        assert_no_axe_violations(page)
+    assert "region" in str(failure.value) and "#stray-text" in str(failure.value)

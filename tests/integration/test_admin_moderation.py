@@ -270,7 +270,20 @@ def test_history_and_audit_log(client: FlaskClient, world: World) -> None:
     assert "Audited name" in history
     audit = client.get("/admin/audit").get_data(as_text=True)
     assert "moderator@test.example" in audit and "editor@test.example" in audit
+    # The log says which listing changed, in UK time.
+    assert "<strong>Audited name</strong>" in audit
+    assert re.search(r"\d{1,2} \w+ \d{4}, \d\d:\d\d \((GMT|BST)\)", audit)
+    assert " UTC" not in audit
     assert client.get("/admin/history/no-such-thing").status_code == 404
+
+
+def test_uk_time_follows_summer_time() -> None:
+    from datetime import UTC, datetime
+
+    from signpost.admin.views import uk_time
+
+    assert uk_time(datetime(2026, 7, 1, 11, 30, tzinfo=UTC)) == "1 July 2026, 12:30 (BST)"
+    assert uk_time(datetime(2026, 11, 30, 11, 30)) == "30 November 2026, 11:30 (GMT)"
 
 
 def test_problem_reports_reach_moderators_and_can_be_closed(

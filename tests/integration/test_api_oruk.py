@@ -472,7 +472,7 @@ def test_postcode_respects_catchments(client: FlaskClient, db_session: Session) 
     [
         ({"postcode": "ZZ99 9ZZ"}, "postcode", "invalid_postcode"),
         ({"postcode": "Notatownanywhere"}, "postcode", "unknown_place"),
-        ({"postcode": "BT1 1AA"}, "postcode", "northern_ireland"),
+        ({"postcode": "BT99 1AA"}, "postcode", "northern_ireland"),
         ({"proximity": "1000"}, "proximity", "invalid_parameter"),
         ({"postcode": LEEDS, "proximity": "far"}, "proximity", "invalid_parameter"),
         ({"postcode": LEEDS, "proximity": "-1"}, "proximity", "invalid_parameter"),

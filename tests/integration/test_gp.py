@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signpost.crisis import CRISIS_LINES
+from signpost.crisis import crisis_lines
 from signpost.directory.loading import public_service_filter
 from signpost.models import Organization, Service
 from signpost.search.presenters import long_date
@@ -245,9 +245,9 @@ def asked(**fields: str) -> dict[str, str]:
 
 BAD_INPUT = [
     (asked(location=""), "location", "Enter a postcode, part of a postcode or a town"),
-    (asked(need=""), "need", "Select what you would like help with"),
-    ({"location": "LS1 1BA"}, "need", "Select what you would like help with"),
-    (asked(need="sadness"), "need", "Select what you would like help with from the list"),
+    (asked(need=""), "need", "Select what your patient wants help with"),
+    ({"location": "LS1 1BA"}, "need", "Select what your patient wants help with"),
+    (asked(need="sadness"), "need", "Select what your patient wants help with from the list"),
     (asked(age="old"), "age", "Age must be a whole number"),
     (asked(age="999"), "age", "Age must be between"),
     (asked(severity="dire"), "severity", "Select how much"),
@@ -255,7 +255,7 @@ BAD_INPUT = [
     (asked(age=""), "age", "Enter your age, or say if you are under 18"),
     (asked(location="ZZ99 9ZZ"), "location", "is not a valid postcode"),
     (asked(location="L$1 1BA!!"), "location", "is not a valid postcode"),
-    (asked(location="BT1 1AA"), "location", "Northern Ireland"),
+    (asked(location="BT99 1AA"), "location", "Northern Ireland"),
     (asked(location="x" * 5000), "location", "We could not find a place"),
 ]
 
@@ -320,8 +320,11 @@ def test_handout_has_nice_choice_crisis_lines_date_and_qr(
     page = parse(client.get(with_services("/gp/handout", results.service_ids[:1])).text)
     assert "Your choices under NICE" in page.text
     assert "NG222" in page.text and "Usually offered first:" in page.text
-    for line in CRISIS_LINES:
-        assert f"{line.name}: {line.contact}" in page.text
+    for line in crisis_lines("england", 34):  # the results fixture: Leeds, age 34
+        if line.key != "emergency":
+            assert f"{line.name}: {line.contact}" in page.text
+    assert "call 999 or go to A&E" in page.text
+    assert "Childline" not in page.text.split("Text for the record")[0]  # not for age 34
     assert long_date(date.today()) in page.text
     qr = next(i for i in page.images if "qr" in i.attrs.get("class", ""))
     assert qr.attrs["src"].startswith("data:image/png;base64,")
@@ -402,6 +405,7 @@ def test_record_text_has_no_patient_identifiers(
     text = record.text
     assert "LS1 1BA" not in text and "1BA" not in text
     assert "Area searched: LS1." in text
+    assert "Safety-netting:" in text and "Plan:" in text
     assert long_date(date.today()) in text
     assert "NG222" in text and "first-line:" in text
     numbered = [line for line in text.splitlines() if re.match(r"\d\. ", line)]

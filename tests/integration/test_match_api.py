@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from signpost.crisis import CRISIS_LINES
+from signpost.crisis import crisis_lines
 
 SUMMARY_KEYS = {
     "id", "name", "url", "organization", "modalities", "needs", "formats", "delivery",
@@ -26,7 +26,12 @@ def test_match_response_shape(client: FlaskClient) -> None:
     assert {o["modality"] for o in body["nice"]["options"]} >= {"counselling", "ipt", "cbt"}
     # The choice panel has a row for every NICE option.
     assert len(body["choice"]) == len(body["nice"]["options"])
-    assert [c["contact"] for c in body["crisis"]] == [line.contact for line in CRISIS_LINES]
+    # England, age 30: 111 option 2 and Papyrus (under 35), not Childline, Lifeline or NHS 24.
+    assert [c["contact"] for c in body["crisis"]] == [
+        line.contact for line in crisis_lines("england", 30)
+    ]
+    assert "0800 068 4141" in [c["contact"] for c in body["crisis"]]
+    assert "0800 1111" not in [c["contact"] for c in body["crisis"]]
     first = body["results"][0]
     assert set(first["service"]) >= SUMMARY_KEYS
     assert first["reasons"] and all(set(r) == {"code", "text"} for r in first["reasons"])
@@ -93,7 +98,8 @@ def test_hard_filters_hold(client: FlaskClient) -> None:
     [
         ("need=depression", "missing_location", "location"),
         ("location=LS1&need=zzz", "unknown_need", "need"),
-        ("location=BT1+1AA&need=depression&age=30", "northern_ireland", "location"),
+        ("location=BT99+1AA&need=depression&age=30", "northern_ireland", "location"),
+        ("location=St+Ives&need=depression&age=30", "ambiguous_place", "location"),
         ("location=ZZ99+9ZZ&need=depression&age=30", "invalid_postcode", "location"),
         ("location=LS1&need=depression&age=abc", "invalid_age", "age"),
         ("location=LS1&need=depression", "age_required", "age"),

@@ -233,7 +233,12 @@ def _person(rule: Rule) -> str:
 
 # Without a query these pages show their form with its errors (400); QUERY_PAGES has them
 # with one.
-STATUS_WITHOUT_QUERY = {"patient.search": 400, "gp.handout": 400, "gp.record": 400}
+STATUS_WITHOUT_QUERY = {
+    "patient.search": 400,
+    "patient.my_preferences": 400,
+    "gp.handout": 400,
+    "gp.record": 400,
+}
 # Pages that need a query: (endpoint, query, final status); "{service}" = a listing's id.
 QUERY_PAGES = [
     ("patient.search", urlencode(SEARCH), 200),
@@ -241,6 +246,13 @@ QUERY_PAGES = [
     ("gp.consultation", urlencode(SEARCH), 200),
     ("gp.handout", urlencode(SEARCH) + "&service={service}", 200),
     ("gp.record", urlencode(SEARCH) + "&service={service}", 200),
+    ("patient.search", urlencode({**SEARCH, "location": "St Ives"}), 200),  # which St Ives?
+    ("patient.search", urlencode({**SEARCH, "page": "2"}), 200),
+    ("patient.my_preferences", urlencode(SEARCH), 200),
+    ("patient.my_preferences", urlencode(SEARCH) + "&prefer=1&service={service}", 200),
+    ("patient.questions", urlencode({**SEARCH, "step": "help"}), 200),
+    ("patient.questions", urlencode({**SEARCH, "step": "severity"}), 200),
+    ("patient.questions", "step=where&location=", 400),
 ]
 
 

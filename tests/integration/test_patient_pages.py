@@ -65,7 +65,7 @@ def test_no_guidance_need_says_so(client: FlaskClient) -> None:
         ("location=&need=depression", "Enter a postcode, part of a postcode or a town"),
         ("location=LS1+1BA&need=", "Select what you would like help with"),
         ("location=LS1+1BA&need=astrology", "Select what you would like help with from the list"),
-        ("location=BT1+1AA&need=depression&age=30", "England, Scotland and Wales"),
+        ("location=BT99+1AA&need=depression&age=30", "Northern Ireland postcode"),
         ("location=LS1+1B&need=depression&age=30", "postcode"),
         ("location=Narnia&need=depression&age=30", "Narnia"),
         ("location=LS1&need=depression&age=200", "Age must be between 0 and 120"),

@@ -340,6 +340,21 @@ def test_add_and_remove_a_location(
     assert actions == ["update", "update"]
 
 
+def test_a_northern_ireland_provider_can_add_a_site(
+    client: FlaskClient, unapproved: tuple[Service, object]
+) -> None:
+    """Code-Point Open has no BT postcodes: the site is placed at its post town's centre."""
+    service, owner = unapproved
+    sign_in_as(client, owner)  # type: ignore[arg-type]
+    url = f"/provider/services/{service.id}/locations"
+    response = post(client, url, location_data(client, url, postcode="bt74 6aa"))
+    assert response.status_code == 302
+    refresh(service)
+    added = next(loc for loc in service.locations if loc.name == "Second site")
+    assert added.postcode == "BT74 6AA"
+    assert added.latitude == pytest.approx(54.346, abs=0.01)  # Enniskillen
+
+
 @pytest.mark.parametrize(
     ("postcode", "message"),
     [
@@ -347,7 +362,8 @@ def test_add_and_remove_a_location(
         ("ZZ99 9ZZ", "is not a valid postcode"),
         ("Leeds", "Enter a full postcode, like LS1 4AP"),
         ("LS1", "Enter a full postcode, like LS1 4AP"),
-        ("BT1 1AA", "We can only look up postcodes in England, Scotland and Wales"),
+        ("BT99 1AA", "We could not find that Northern Ireland postcode"),
+        ("BT1", "Enter a full postcode, like LS1 4AP"),
     ],
 )
 def test_a_location_needs_a_full_postcode_the_geocoder_knows(
@@ -486,6 +502,28 @@ def test_still_accurate_confirms_today(
     assert world.service.last_verified_by_id == world.owner.id
     [revision] = [r for r in revisions_for(db_session, world.service.id) if r.action == "verify"]
     assert revision.after == {"last_verified_on": date.today().isoformat()}
+
+
+def test_still_accurate_is_refused_while_a_change_awaits_review(
+    client: FlaskClient, db_session: Session, world: World
+) -> None:
+    """The click vouches for the public listing; a pending correction says it is wrong."""
+    stale = date.today() - timedelta(days=200)
+    world.service.last_verified_on = stale
+    db_session.commit()
+    sign_in_as(client, world.owner)
+    url = f"/provider/services/{world.service.id}/waits"
+    assert "A moderator checks new waiting times before they are public" in client.get(url).text
+    assert post(client, url, wait_data(client, url)).status_code == 302  # now pending
+    page = client.get(f"/provider/services/{world.service.id}").text
+    assert "Yes, this listing is still accurate" not in page
+    response = post(client, f"/provider/services/{world.service.id}/verify")
+    assert response.status_code == 302
+    refresh(world.service)
+    assert world.service.last_verified_on == stale
+    follow = client.get(f"/provider/services/{world.service.id}").text
+    assert "waiting for a moderator" in follow
+    assert not [r for r in revisions_for(db_session, world.service.id) if r.action == "verify"]
 
 
 def test_history_lists_each_change_with_who_and_what(client: FlaskClient, world: World) -> None:

@@ -23,6 +23,7 @@ import pytest
 from signpost.geo import index_build
 from signpost.geo.geocoder import (
     SCHEMA_VERSION,
+    AmbiguousPlaceError,
     Geocoder,
     IndexUnavailableError,
     LocationError,
@@ -499,7 +500,6 @@ def test_place_outcode_is_never_non_geographic(
 @pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("newcastle", "Newcastle upon Tyne"),  # short form beats the small NI town
         ("Hull", "Kingston upon Hull"),
         ("stoke", "Stoke-on-Trent"),
         ("kings lynn", "King's Lynn"),
@@ -511,9 +511,11 @@ def test_place_aliases(geocoder: Geocoder, text: str, name: str) -> None:
     assert geocoder.resolve(text).name == name
 
 
-def test_ambiguous_place_picks_most_populous(geocoder: Geocoder) -> None:
-    # Richmond upon Thames (about 21,000 people) rather than Richmond, North Yorkshire.
-    assert geocoder.resolve("Richmond").area == "TW"
+def test_ambiguous_place_is_never_guessed(geocoder: Geocoder) -> None:
+    # Richmond upon Thames and Richmond, North Yorkshire: the person chooses.
+    with pytest.raises(AmbiguousPlaceError) as info:
+        geocoder.resolve("Richmond")
+    assert {c.area for c in info.value.candidates} == {"TW", "DL"}
 
 
 def test_misspelling_alias_does_not_hide_real_village(geocoder: Geocoder) -> None:
@@ -552,9 +554,8 @@ def test_suggest_places(geocoder: Geocoder) -> None:
     [
         ("", "empty_location"),
         ("   ", "empty_location"),
-        ("BT1 1AA", "northern_ireland"),
-        ("bt71 4pq", "northern_ireland"),
-        ("BT1", "northern_ireland"),
+        ("BT99 1AA", "northern_ireland"),  # not a Royal Mail district
+        ("BT50", "northern_ireland"),
         ("LS1 1B", "invalid_postcode"),
         ("12345", "invalid_postcode"),
         ("ZZ99 9ZZ", "invalid_postcode"),  # NHS pseudo-postcode: not a real postcode shape
@@ -576,14 +577,14 @@ def test_resolve_errors(geocoder: Geocoder, text: str, code: str) -> None:
 
 def test_error_messages_are_plain_english(geocoder: Geocoder) -> None:
     messages = {}
-    for text in ("BT1 1AA", "LS99 9ZZ", "Narnia", "LS1 1B", ""):
+    for text in ("BT99 1AA", "LS99 9ZZ", "Narnia", "LS1 1B", ""):
         with pytest.raises(LocationError) as info:
             geocoder.resolve(text)
         messages[info.value.code] = info.value.message
     assert messages["unknown_postcode"] == (
         "We could not find the postcode LS99 9ZZ. Check it and try again, or enter a town."
     )
-    assert "England, Scotland and Wales" in messages["northern_ireland"]
+    assert "Northern Ireland" in messages["northern_ireland"]
     assert "town" in messages["northern_ireland"]
     assert "Narnia" in messages["unknown_place"]
     for message in messages.values():

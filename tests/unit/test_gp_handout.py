@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from signpost.crisis import crisis_lines
 from signpost.geo.geocoder import ResolvedLocation
 from signpost.gp import handout
 from signpost.gp.handout import Contact
@@ -182,11 +183,12 @@ def test_why_chosen_keeps_reasons_not_facts() -> None:
         {"code": "self_referral", "text": "You can refer yourself"},
         {"code": "stale_flag", "text": "Details checked 8 months ago"},
     ]
+    # Joined with semicolons on paper: only the first reason starts with a capital.
     assert handout.why_chosen(reasons) == (
         "NICE first-line option",
-        "Offers counselling, which you asked for",
-        "Specialises in depression",
-        "Details checked 8 months ago",
+        "offers counselling, which you asked for",
+        "specialises in depression",
+        "details checked 8 months ago",
     )
 
 
@@ -241,17 +243,22 @@ def test_record_text() -> None:
         advice=get_nice().advise("depression", 34, "more-severe"),
         services=services,
         routes={"s1": ["self-referral"], "s2": ["gp-referral"]},
+        crisis=crisis_lines("england", 34),
     )
     lines = text.splitlines()
-    assert lines[0] == "Talking therapy signposting (Signpost), 4 March 2026."
-    assert lines[1] == "Need: more severe depression, age 34. Area searched: LS1."
+    assert lines[0] == "Signposting to psychological therapy services (Signpost), 4 March 2026."
+    assert lines[1] == "Presenting need: more severe depression, age 34. Area searched: LS1."
     assert "NICE options:" in lines
     assert any(line.startswith("- first-line: ") for line in lines)
     assert any(line.startswith("Source: NICE NG222 (") for line in lines)
     assert "1. Leeds counselling (Demo Org, Charity)." in lines
-    assert f"   Referral: Self-referral. Call {PHONE}." in lines
+    # Written for the notes: who acts next, never the patient-facing "Your GP will refer you".
+    assert "   Referral routes: Self-referral. Plan: patient to self-refer." in lines
     assert "2. IPT (Demo Org, Charity)." in lines
-    assert "   Referral: GP. Your GP will refer you." in lines
+    assert "   Referral routes: GP. Plan: GP to refer." in lines
+    assert "Your GP" not in text and "Ask your GP" not in text
+    assert lines[-1].startswith("Safety-netting: advised to seek urgent help")
+    assert "NHS 111: 111, option 2" in lines[-1] and "Samaritans: 116 123" in lines[-1]
 
 
 def test_record_text_without_guidance() -> None:
@@ -266,5 +273,5 @@ def test_record_text_without_guidance() -> None:
         services=[],
         routes={},
     )
-    assert "Need: bereavement, 18 and over. Area searched: Truro." in text
+    assert "Presenting need: bereavement, 18 and over. Area searched: Truro." in text
     assert "NICE: no specific guidance on talking therapy for this need." in text

@@ -663,7 +663,28 @@ def test_panel_points_to_the_nearest_option_found_by_widening() -> None:
     cbt = next(row for row in outcome.panel if row.label == "Individual CBT")
     assert not cbt.available
     assert cbt.nearest_beyond_km == pytest.approx(38.0, abs=0.001)
-    assert cbt.text == "Not available near you; nearest 38 km away"
+    # Face-to-face help further away is not "not available".
+    assert cbt.nearest_in_person_km == pytest.approx(38.0, abs=0.001)
+    assert cbt.text == "In person further away: nearest 38 km"
+
+
+def test_remote_service_with_a_far_site_counts_as_in_person_further_away() -> None:
+    """A rural NHS service reached by video because its sites are beyond the radius: the
+    panel gives its nearest site, not "only available remotely"."""
+    rural = service(
+        "svc-rural",
+        sites=(site(34.0), site(80.0, bearing=90.0, location_id="loc-2")),
+        delivery={"in-person", "video", "phone"},
+        catchment_areas={"LS"},
+    )
+    outcome = run([rural], query(radius_km=25.0))
+    cbt = _panel_row(outcome, "Individual CBT")
+    assert cbt.in_reach_count == 0 and cbt.remote_count == 1
+    assert cbt.nearest_in_person_km == pytest.approx(34.0, abs=0.01)
+    assert cbt.text == "In person further away: nearest 34 km; or 1 by video, phone or online"
+    # Someone who wants only video is not told about the site.
+    video_only = run([rural], query(radius_km=25.0, delivery=("video",)))
+    assert _panel_row(video_only, "Individual CBT").nearest_in_person_km is None
 
 
 # -- the choice panel -------------------------------------------------------------------------
