@@ -49,14 +49,24 @@ class UrgentPanel:
     young_people: str
     suicide_line: str
 
-    def to_json(self, *, young: bool) -> dict[str, Any]:
+    def steps_in(self, nhs_line: CrisisLine | None) -> tuple[UrgentStep, ...]:
+        """The steps, with the NHS urgent line of the person's nation in place of NHS 111's
+        English wording (Wales and Scotland word it differently; Northern Ireland has no 111)."""
+        if nhs_line is None:
+            return self.steps
+        return tuple(
+            UrgentStep(s.key, nhs_line.text, nhs_line.href) if s.key == "nhs-111" else s
+            for s in self.steps
+        )
+
+    def to_json(self, *, young: bool, nhs_line: CrisisLine | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
             "key": self.key,
             "heading": self.heading,
             "intro": self.intro,
             "steps": [
                 {"key": s.key, "text": s.text, **({"href": s.href} if s.href else {})}
-                for s in self.steps
+                for s in self.steps_in(nhs_line)
             ],
             "route": self.route,
             "suicide": self.suicide_line,

@@ -29,8 +29,8 @@ def match_json(found: SearchOutcome, settings: dict[str, int]) -> dict[str, Any]
     advice = outcome.advice
     location = found.location
     age_range = outcome.query.age_range
-    urgent = urgent_view(found.params.need, age_range)
-    net = safety_net(found.params, age_range, not outcome.results)
+    urgent = urgent_view(found.params.need, age_range, location.nation)
+    net = safety_net(found.params, age_range, not outcome.results, location.nation)
     today = outcome.query.today
     flags = [
         presenters.freshness_view(

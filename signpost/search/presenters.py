@@ -413,8 +413,10 @@ def present(
             if row.gap and row.nearest_in_person_km is not None
         ],
         "query_pairs": found.params.to_query(),
-        "urgent": urgent_view(found.params.need, outcome.query.age_range),
-        **safety_net(found.params, outcome.query.age_range, not outcome.results),
+        "urgent": urgent_view(found.params.need, outcome.query.age_range, outcome.query.nation),
+        **safety_net(
+            found.params, outcome.query.age_range, not outcome.results, outcome.query.nation
+        ),
         "order_notes": order_notes(outcome),
     }
 

@@ -117,29 +117,46 @@ def ways_forward(params: SearchParams) -> tuple[WayForward, ...]:
     return tuple(ways)
 
 
-def urgent_view(need: str, age_range: tuple[int, int]) -> dict[str, object] | None:
-    """The need's urgent panel with the crisis lines that fit this person, or None."""
+# Each nation's NHS line for urgent mental health help (crisis_lines.yaml keys).
+NHS_URGENT_LINES = ("nhs-111-england", "nhs-111-wales", "nhs-24", "lifeline")
+
+
+def urgent_view(
+    need: str, age_range: tuple[int, int], nation: str | None = None
+) -> dict[str, object] | None:
+    """The need's urgent panel with the steps and crisis lines that fit this person's age and
+    nation, or None."""
     panel = get_urgency().panel_for(need)
     if panel is None:
         return None
     young = age_range[0] < ADULT_AGE
+    lines = lines_for(age_range, nation)
+    nhs_line = (
+        next((line for line in lines if line.key in NHS_URGENT_LINES), None) if nation else None
+    )
+    steps = panel.steps_in(nhs_line)
+    in_steps = {step.href for step in steps if step.href} | {"tel:999", "tel:111"}
     return {
         "panel": panel,
+        "steps": steps,
         "young": young,
-        "lines": [line for line in lines_for(age_range) if line.href not in ("tel:999", "tel:111")],
-        "json": panel.to_json(young=young)
-        | {"lines": [line.to_json() for line in lines_for(age_range)]},
+        "lines": [line for line in lines if line.href not in in_steps],
+        "json": panel.to_json(young=young, nhs_line=nhs_line)
+        | {"lines": [line.to_json() for line in lines]},
     }
 
 
 def safety_net(
-    params: SearchParams, age_range: tuple[int, int], found_nothing: bool
+    params: SearchParams,
+    age_range: tuple[int, int],
+    found_nothing: bool,
+    nation: str | None = None,
 ) -> dict[str, object]:
     """What keeps a search from being a dead end: one-tap changes when nothing was found,
     and the front doors that always exist for this age (also for "not sure")."""
     show_doors = found_nothing or params.need == NOT_SURE
     return {
         "ways_forward": ways_forward(params) if found_nothing else (),
-        "front_doors": get_urgency().front_doors_for(age_range) if show_doors else (),
-        "helplines": lines_for(age_range) if found_nothing else (),
+        "front_doors": get_urgency().front_doors_for(age_range, nation) if show_doors else (),
+        "helplines": lines_for(age_range, nation) if found_nothing else (),
     }

@@ -216,3 +216,23 @@ def test_the_page_asks_for_an_age_instead_of_assuming_an_adult(client: FlaskClie
     assert soup.select_one("#age") is not None and soup.select_one("input[name=age_band]")
     assert "Enter your age, or say if you are under 18" in soup.get_text()
     assert not soup.select(".signpost-result")
+
+
+@pytest.mark.parametrize(
+    ("location", "expected", "not_expected"),
+    [
+        ("LS6+3HN", "option 2", "Lifeline"),
+        ("CF10+1EP", "in Wales", "in England"),
+        ("G1+1XQ", "Mental Health Hub", "option 2"),
+        ("BT1+5GS", "Northern Ireland", "NHS 111"),
+    ],
+)
+def test_urgent_steps_give_the_nhs_line_of_the_persons_nation(
+    client: FlaskClient, location: str, expected: str, not_expected: str
+) -> None:
+    soup = page(client, f"/search?location={location}&need=self-harm&age=30")
+    steps = " ".join(li.get_text(" ") for li in soup.select(".signpost-urgent__steps li"))
+    assert expected in steps and not_expected not in steps
+    body = client.get(f"/api/v1/match?location={location}&need=self-harm&age=30").get_json()
+    api_steps = " ".join(step["text"] for step in body["urgent"]["steps"])
+    assert expected in api_steps and not_expected not in api_steps
