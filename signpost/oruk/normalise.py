@@ -349,7 +349,7 @@ def _term_name(term: Mapping[str, Any]) -> str:
 _COPIED = (
     "x_capacity", "x_demo", "x_last_verified", "x_waits", "x_cost", "x_typical_sessions",
     "x_trainees_deliver", "x_communities", "x_catchment_national", "x_catchment_radius_km",
-    "last_modified",
+    "x_eligibility", "x_eligibility_note", "x_protocols", "x_intensity", "last_modified",
 )  # fmt: skip
 
 

@@ -111,7 +111,7 @@ def questions() -> ResponseReturnValue:
 @heavy_page
 def search() -> ResponseReturnValue:
     try:
-        found = run_search(parse_args(request.args))
+        found = run_search(parse_args(request.args), count_demand=True)
     except SearchInputError as error:
         if error.places:
             return render_template(

@@ -62,7 +62,13 @@ def resolve_location(text: str) -> ResolvedLocation:
         raise failure from error
 
 
-def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutcome:
+def run_search(
+    params: SearchParams, *, today: date | None = None, count_demand: bool = False
+) -> SearchOutcome:
+    """Resolve, match and (for a patient's own search only) count unmet demand anonymously.
+
+    Only the patient search page counts: a GP's repeated searches for one patient, the API's
+    clients and reprints would count one person many times."""
     from signpost.directory.search_index import get_index
 
     location = resolve_location(params.location)
@@ -99,14 +105,15 @@ def run_search(params: SearchParams, *, today: date | None = None) -> SearchOutc
     else:
         outcome = match(query, get_index(db.session), advice)
     # The one place a search writes anything: an anonymous counter, only when a gap was found.
-    demand.record_search(
-        db.session,
-        district=location.outcode,
-        need=params.need,
-        age_band=advice.age_band,
-        gaps=bool(outcome.not_nearby),
-        today=query.today,
-    )
+    if count_demand:
+        demand.record_search(
+            db.session,
+            district=location.outcode,
+            need=params.need,
+            age_band=advice.age_band,
+            gaps=bool(outcome.not_nearby),
+            today=query.today,
+        )
     if params.offers:
         outcome = only_offering(outcome, params.offers, params.age)
     return SearchOutcome(params=params, location=location, outcome=outcome)

@@ -58,7 +58,7 @@ from tests.integration.test_provider_fixtures import (
 
 SEARCH = "/search?location=LS1+1BA&need=depression&age=30"
 THREADS_PER_KIND = 2
-MAX_REQUESTS_PER_THREAD = 150
+MAX_REQUESTS_PER_PHASE = 60
 RUN_SECONDS = 120
 PASSWORD = "correct horse battery staple"
 
@@ -122,11 +122,19 @@ def _worker(
     phases: Phases, kind: str, thread: int, step: Callable[[int, int], Outcome | None]
 ) -> Callable[[], None]:
     def run() -> None:
+        # A budget per phase, not per run: quick 503s during the outage must not use up the
+        # requests the recovery phase needs.
         deadline = time.monotonic() + RUN_SECONDS
-        for i in range(MAX_REQUESTS_PER_THREAD):
-            if phases.stop.is_set() or time.monotonic() > deadline:
-                return
-            outcome = step(i, phases.value)
+        sent: Counter[int] = Counter()
+        i = 0
+        while not phases.stop.is_set() and time.monotonic() < deadline:
+            phase = phases.value
+            if sent[phase] >= MAX_REQUESTS_PER_PHASE:
+                time.sleep(0.05)
+                continue
+            sent[phase] += 1
+            outcome = step(i, phase)
+            i += 1
             if outcome is not None:
                 phases.record(outcome)
             time.sleep(0.005)

@@ -190,6 +190,23 @@ def test_counters_switched_off_write_nothing(iclient: FlaskClient, db_session) -
     assert db_session.execute(select(DemandCounter)).first() is None
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/match?location=LS1+1BA&need=personality&age=30&severity=unsure",
+        "/gp?location=LS1+1BA&need=personality&age=30&severity=unsure",
+    ],
+)
+def test_only_the_patient_search_page_counts(iclient: FlaskClient, db_session, url: str) -> None:
+    seen, listen = _writes(iclient.application)
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        assert iclient.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert seen == []
+
+
 def test_only_counts_of_ten_or_more_are_published(iclient: FlaskClient, db_session) -> None:
     db_session.add_all(
         [
