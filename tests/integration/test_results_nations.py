@@ -204,8 +204,10 @@ def test_long_district_lists_are_shortened() -> None:
 def test_rural_in_person_sites_beyond_the_radius_are_shown_with_distance(
     client: FlaskClient,
 ) -> None:
-    """TR19 (far west Cornwall): Talking Therapies Cornwall's nearest site is about 34 km."""
-    page = text_of(client.get("/search?location=TR19+7AA&age=52&need=trauma").text)
+    """TR19 (far west Cornwall): Talking Therapies Cornwall's nearest site is about 34 km. The
+    person says no restriction applies, so the restricted service nearer by is left out."""
+    url = "/search?location=TR19+7AA&age=52&need=trauma&circumstance=none"
+    page = text_of(client.get(url).text)
     assert re.search(r"In person at [A-Z][\w ]+, \d+ km away, or remotely", page)
     assert "In person, further away:" in page and "Individual trauma-focused CBT (nearest" in page
     assert "Not available near you: Individual trauma-focused CBT" not in page

@@ -119,6 +119,20 @@ _record = st.fixed_dictionaries(
 )
 
 
+def _amount(value: object) -> float | None:
+    """An amount the feed stated: a number, or text that reads as one (never a boolean)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def _given_ages(record: dict[str, Any]) -> set[int]:
     values = [record.get("minimum_age"), record.get("maximum_age")]
     for rule in record.get("eligibilitys", []):
@@ -143,7 +157,7 @@ def test_no_imported_listing_states_what_the_feed_did_not(record: dict[str, Any]
         return  # refused or skipped: nothing is stated at all
     service = parsed.service
     options = record.get("cost_options", [])
-    amounts = [o.get("amount") for o in options if isinstance(o.get("amount"), int | float)]
+    amounts = [a for a in (_amount(o.get("amount")) for o in options) if a is not None]
     labels = " ".join(str(o.get("option", "")) for o in options).lower()
     if service["cost_type"] is not None:  # a cost is claimed: the feed gave it
         assert amounts or "free" in labels or "donation" in labels
