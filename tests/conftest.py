@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, g, request_started
-from hypothesis import settings
 from flask.testing import FlaskClient, FlaskCliRunner
+from hypothesis import settings
 from sqlalchemy import text
 
 from signpost import create_app
